@@ -1,0 +1,156 @@
+"""Thin commands: parse arguments, call the library, print errors as one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .config import Settings, settings_from_env
+from .errors import LactgraphError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return settings_from_env().with_overrides(
+        base=getattr(args, "base", None),
+        public_url=getattr(args, "public_url", None),
+        graph_dir=getattr(args, "graph", None),
+        store_dir=getattr(args, "store", None),
+        query_timeout=getattr(args, "query_timeout", None),
+        row_cap=getattr(args, "row_cap", None),
+        query_workers=getattr(args, "query_workers", None),
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from .web import create_app
+
+    app = create_app(_settings(args))
+    print(f"lactgraph: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="lactgraph")
+    return EXIT_OK
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="serve the graph: SPARQL endpoint and entity pages")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--graph", type=Path, help="folder of the published graph (./graph)")
+    serve.add_argument("--store", type=Path, help="a persistent Oxigraph store to open read-only")
+    serve.add_argument("--base", help="base IRI of the graph (https://w3id.org/lactgraph/)")
+    serve.add_argument("--public-url", help="URL the server is reached at, if not its own origin")
+    serve.add_argument("--query-timeout", type=float, help="seconds a SPARQL query may run (10)")
+    serve.add_argument("--row-cap", type=int, help="rows a SPARQL answer may carry (10000)")
+    serve.add_argument("--query-workers", type=int, help="SPARQL worker processes (2)")
+    serve.add_argument("--threads", type=int, default=8, help="request threads (8)")
+    serve.set_defaults(run=cmd_serve)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    settings = _settings(args)
+    built = build(args.sources or [settings.project_dir / "sources"], settings.graph_path,
+                  settings.shapes_path, settings.ontology_path, settings.base)
+    for warning in built.warnings:
+        print(f"lactgraph: warning: {warning}", file=sys.stderr)
+    warnings = len(built.report.findings)
+    print(f"lactgraph: built {built.path} from {built.products} entries "
+          f"(conforms; {warnings} warning(s): `lactgraph validate {built.path.parent}`)")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .rdfio import read_graph
+    from .validate import format_json, format_text, load_rules, validate_graph
+
+    settings = _settings(args)
+    shapes, ontology = load_rules(settings.shapes_path, settings.ontology_path)
+    report = validate_graph(read_graph(args.paths), shapes, ontology)
+    print(format_json(report) if args.format == "json" else format_text(report), end="")
+    return EXIT_OK if report.conforms else EXIT_FAILED
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .build import import_sources
+    from .rdfio import write_atomically
+
+    imported = import_sources(args.files, _settings(args).base)
+    for error in imported.errors:
+        print(f"lactgraph: error: {error}", file=sys.stderr)
+    for warning in imported.warnings:
+        print(f"lactgraph: warning: {warning}", file=sys.stderr)
+    rdf_format = {".nt": "nt", ".jsonld": "json-ld"}.get(args.output.suffix if args.output
+                                                         else "", "turtle")
+    data = imported.graph.serialize(format=rdf_format, encoding="utf-8")
+    if args.output:
+        write_atomically(args.output, data)
+        print(f"lactgraph: wrote {len(imported.graph)} triples from {imported.products} "
+              f"entries to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_FAILED if imported.errors else EXIT_OK
+
+
+def _add_build(commands: argparse._SubParsersAction) -> None:
+    build = commands.add_parser("build", help="sources/ -> validated graph/ (Turtle)")
+    build.add_argument("sources", nargs="*", type=Path, help="entry files or folders (sources/)")
+    build.add_argument("--graph", type=Path, help="output folder (graph/)")
+    build.add_argument("--base", help="base IRI (https://w3id.org/lactgraph/)")
+    build.set_defaults(run=cmd_build)
+
+
+def _add_validate(commands: argparse._SubParsersAction) -> None:
+    validate = commands.add_parser("validate", help="validate RDF files against the shapes")
+    validate.add_argument("paths", nargs="+", type=Path, help="Turtle, N-Triples or JSON-LD "
+                          "files or folders")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(run=cmd_validate)
+
+
+def _add_import(commands: argparse._SubParsersAction) -> None:
+    imp = commands.add_parser("import", help="entry pages -> RDF")
+    imp.add_argument("files", nargs="+", type=Path, help="entry pages (.txt) or folders")
+    imp.add_argument("-o", "--output", type=Path,
+                     help="output file (.ttl, .nt or .jsonld); standard output if absent")
+    imp.add_argument("--base", help="base IRI (https://w3id.org/lactgraph/)")
+    imp.set_defaults(run=cmd_import)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="lactgraph",
+        description="Linked data for breastfeeding compatibility (e-lactancia.org entries).",
+    )
+    top.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in ADDERS:
+        add(commands)
+    return top
+
+
+ADDERS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_build, _add_validate, _add_import, _add_serve,
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except LactgraphError as error:
+        if args.debug:
+            raise
+        print(f"lactgraph: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

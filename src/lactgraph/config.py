@@ -1,0 +1,90 @@
+"""Settings: base IRI, public URL, paths and limits; from flags and the environment.
+
+Passed into `create_app` and the commands, never read from globals at import time.
+Every field can be set by an environment variable `LACTGRAPH_<FIELD>` (upper case), which
+is how `gunicorn 'lactgraph.web:create_app()'` is configured.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from .errors import LactgraphError
+from .vocab import DEFAULT_BASE
+
+
+@dataclass(frozen=True)
+class Settings:
+    base: str = DEFAULT_BASE
+    public_url: str | None = None  # where the server is reached, when not at the base IRI
+    project_dir: Path = Path(".")
+    graph_dir: Path | None = None  # default: <project_dir>/graph
+    ontology: Path | None = None  # default: <project_dir>/ontology/lactgraph.ttl
+    shapes: Path | None = None  # default: <project_dir>/shapes/lactgraph.ttl
+    store_dir: Path | None = None  # a persistent Oxigraph store to open read-only
+    cache_dir: Path | None = None  # where a store loaded from graph/ is kept between starts
+    query_timeout: float = 10.0  # seconds a public SPARQL query may run
+    row_cap: int = 10_000  # rows (or triples) a public SPARQL answer may carry
+    query_workers: int = 2  # processes that run public SPARQL queries
+
+    @property
+    def graph_path(self) -> Path:
+        return self.graph_dir or self.project_dir / "graph"
+
+    @property
+    def ontology_path(self) -> Path:
+        return self.ontology or self.project_dir / "ontology" / "lactgraph.ttl"
+
+    @property
+    def shapes_path(self) -> Path:
+        return self.shapes or self.project_dir / "shapes" / "lactgraph.ttl"
+
+    @property
+    def cache_path(self) -> Path:
+        if self.cache_dir:
+            return self.cache_dir
+        root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(root) / "lactgraph"
+
+    def with_overrides(self, **values: object) -> Settings:
+        """A copy with the given fields set, ignoring those left at None."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _convert(name: str, text: str, kind: type) -> object:
+    try:
+        if kind is float:
+            return float(text)
+        if kind is int:
+            return int(text)
+    except ValueError:
+        raise LactgraphError(f"LACTGRAPH_{name.upper()}={text!r}: expected a number") from None
+    if kind is Path:
+        return Path(text)
+    return text
+
+
+_KINDS = {
+    "query_timeout": float,
+    "row_cap": int,
+    "query_workers": int,
+    "project_dir": Path,
+    "graph_dir": Path,
+    "ontology": Path,
+    "shapes": Path,
+    "store_dir": Path,
+    "cache_dir": Path,
+}
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from `LACTGRAPH_*` variables, defaults for the rest."""
+    environ = dict(os.environ) if environ is None else environ
+    values = {}
+    for field in fields(Settings):
+        text = environ.get(f"LACTGRAPH_{field.name.upper()}")
+        if text:
+            values[field.name] = _convert(field.name, text, _KINDS.get(field.name, str))
+    return Settings(**values)

@@ -1,0 +1,29 @@
+"""The graph behind the web layer: a small interface, so that an embedded Oxigraph store
+and a remote SPARQL server can serve the same pages."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from rdflib import Graph
+from rdflib.term import Node
+
+
+class Store(ABC):
+    """What the web layer needs of a graph: SPARQL in, rdflib terms out."""
+
+    @abstractmethod
+    def select(self, query: str) -> list[dict[str, Node]]:
+        """Rows of a SELECT query; an unbound variable is absent from its row."""
+
+    @abstractmethod
+    def construct(self, query: str) -> Graph:
+        """The graph of a CONSTRUCT or DESCRIBE query."""
+
+    @abstractmethod
+    def ask(self, query: str) -> bool:
+        """The answer of an ASK query."""
+
+    @abstractmethod
+    def version(self) -> str:
+        """A token that changes whenever the data changes (for ETags)."""

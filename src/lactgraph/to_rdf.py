@@ -1,0 +1,281 @@
+"""Records -> triples: the only code that knows the ontology's terms.
+
+Each entry becomes the triples of the resources it owns: the product, its pharmacokinetic
+values and in-text citations (hash IRIs under the product), and the aliases, other
+writings, brand names, groups and references it names (shared resources: the same name
+gives the same IRI, so entries merge by construction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+
+from .iris import IriScheme, slugify, source_page
+from .records import (
+    CORPORATE_AUTHOR,
+    CORRECTED_YEAR,
+    EXACT,
+    FUZZY_NAME,
+    BrandName,
+    Citation,
+    PharmacokineticValue,
+    Product,
+    Reference,
+)
+from .vocab import PREFIXES, lactgraph_prefixes
+
+SKOS = Namespace(PREFIXES["skos"])
+DCTERMS = Namespace(PREFIXES["dcterms"])
+SCHEMA = Namespace(PREFIXES["schema"])
+FOAF = Namespace(PREFIXES["foaf"])
+PROV = Namespace(PREFIXES["prov"])
+BIBO = Namespace(PREFIXES["bibo"])
+FABIO = Namespace(PREFIXES["fabio"])
+CITO = Namespace(PREFIXES["cito"])
+C4O = Namespace(PREFIXES["c4o"])
+PRISM = Namespace(PREFIXES["prism"])
+
+# Individuals of lg:CitationResolutionMethod, by records' method names.
+_RESOLUTION_TERMS = {
+    EXACT: "ExactMatch",
+    CORRECTED_YEAR: "CorrectedYear",
+    FUZZY_NAME: "FuzzyName",
+    CORPORATE_AUTHOR: "CorporateAuthor",
+}
+
+
+def new_graph(base: str) -> Graph:
+    """An empty graph with the project's prefixes bound (so Turtle output is readable)."""
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in lactgraph_prefixes(base).items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def _pk_term(variable: str) -> str:
+    """'half-life' -> 'HalfLife': the individual naming a pharmacokinetic variable."""
+    return "".join(part.capitalize() for part in variable.split("-"))
+
+
+class RdfWriter:
+    """Adds the triples of records to one graph, minting IRIs with one scheme."""
+
+    def __init__(self, graph: Graph, iris: IriScheme) -> None:
+        self.graph = graph
+        self.iris = iris
+        self.lg = Namespace(iris.term(""))
+
+    def _add(self, s: URIRef | BNode, p: URIRef, o: URIRef | BNode | Literal) -> None:
+        self.graph.add((s, p, o))
+
+    def _label(self, node: URIRef, text: str, lang: str | None) -> None:
+        literal = Literal(text, lang=lang)
+        self._add(node, SKOS.prefLabel, literal)
+        self._add(node, RDFS.label, literal)
+
+    def _source_page(self, node: URIRef, kind: str) -> None:
+        page = source_page(kind, str(node).rsplit("/", 1)[1])
+        if page:
+            self._add(node, FOAF.page, URIRef(page))
+
+    def product_stub(self, names: dict[str, str], level: int | None) -> URIRef:
+        """A product known only by name (and level) from another entry's page."""
+        node = URIRef(self.iris.product(_preferred(names)))
+        self._add(node, RDF.type, self.lg.Product)
+        for lang, name in sorted(names.items()):
+            self._label(node, name, lang)
+        if level is not None:
+            self._add(node, self.lg.riskLevel, URIRef(self.iris.risk(level)))
+        self._source_page(node, "product")
+        return node
+
+    def product(self, product: Product) -> URIRef:
+        """All triples of one imported entry."""
+        node = self.product_stub(product.names, product.level)
+        lg = self.lg
+        if product.updated:
+            self._add(node, DCTERMS.modified, Literal(product.updated, datatype=XSD.date))
+        if product.created:
+            self._add(node, DCTERMS.created, Literal(product.created, datatype=XSD.date))
+        for lang, text in sorted(product.commentary.items()):
+            self._add(node, SCHEMA.breastfeedingWarning, Literal(text, lang=lang))
+        if product.no_alternatives:
+            self._add(node, lg.noAlternativesApplicable, Literal(True))
+        if product.source_id is not None:
+            self._add(node, lg.sourceId, Literal(product.source_id))
+        self._add(node, lg.importedFrom, Literal(product.source_file))
+        page = source_page("product", slugify(product.name))
+        self._add(node, PROV.wasDerivedFrom, URIRef(page))
+        lang = _language(product)
+        for mention in product.related_products:
+            self._add(node, lg.relatedProduct, URIRef(self.iris.product(mention.name)))
+        for mention in product.alternatives:
+            self._add(node, lg.alternative, URIRef(self.iris.product(mention.name)))
+        for name in product.groups:
+            self._add(node, lg.belongsToGroup, self.group(name, lang))
+        for name in product.related_groups:
+            self._add(node, lg.hasRelatedGroup, self.group(name, lang))
+        for name in product.aliases:
+            self._alias(node, name, lang)
+        for writing in product.other_writings:
+            self._other_writing(node, writing.name, writing.language)
+        for brand in product.brand_names:
+            self._brand_name(node, brand)
+        for value in product.pharmacokinetics:
+            self._pharmacokinetic_value(node, value)
+        self._references(node, product.references)
+        for number, citation in enumerate(product.citations, start=1):
+            self._citation(node, number, citation, product.references)
+        return node
+
+    def group(self, name: str, lang: str | None) -> URIRef:
+        node = URIRef(self.iris.group(name))
+        self._add(node, RDF.type, self.lg.Group)
+        self._label(node, name, lang)
+        self._source_page(node, "group")
+        return node
+
+    def _alias(self, product: URIRef, name: str, lang: str | None) -> None:
+        node = URIRef(self.iris.alias(name))
+        self._add(node, RDF.type, self.lg.Alias)
+        self._label(node, name, lang)
+        self._add(node, self.lg.aliasOf, product)
+        self._source_page(node, "alias")
+        self._add(product, SKOS.altLabel, Literal(name, lang=lang))
+
+    def _other_writing(self, product: URIRef, name: str, language: str | None) -> None:
+        node = URIRef(self.iris.writing(name))
+        self._add(node, RDF.type, self.lg.OtherWriting)
+        self._label(node, name, None)
+        self._add(node, self.lg.otherWritingOf, product)
+        if language:
+            self._add(node, self.lg.languageOrScript, Literal(language))
+        self._source_page(node, "writing")
+        self._add(product, SKOS.altLabel, Literal(name))
+
+    def _brand_name(self, product: URIRef, brand: BrandName) -> None:
+        node = URIRef(self.iris.brand(brand.name))
+        self._add(node, RDF.type, self.lg.BrandName)
+        self._label(node, brand.name, None)
+        self._add(node, self.lg.activeIngredient, product)
+        if brand.is_combination:
+            self._add(node, self.lg.isCombination, Literal(True))
+        for ingredient in brand.other_ingredients:
+            self._add(node, self.lg.otherIngredientName, Literal(ingredient))
+        for country in brand.countries:
+            place = URIRef(self.iris.country(country))
+            self._add(place, RDF.type, self.lg.Country)
+            self._add(place, RDFS.label, Literal(country))
+            self._add(node, self.lg.country, place)
+        self._source_page(node, "brand")
+        self._add(product, SKOS.altLabel, Literal(brand.name))
+
+    def _pharmacokinetic_value(self, product: URIRef, value: PharmacokineticValue) -> None:
+        node = URIRef(f"{product}#pk-{value.variable}")
+        self._add(node, RDF.type, self.lg.PharmacokineticValue)
+        self._add(product, self.lg.pharmacokinetics, node)
+        self._add(node, self.lg.variable, self.lg[_pk_term(value.variable)])
+        self._add(node, self.lg.rawValue, Literal(value.raw))
+        if value.unit:
+            self._add(node, SCHEMA.unitText, Literal(value.unit))
+        for predicate, number in (
+            (SCHEMA.value, value.value),
+            (SCHEMA.minValue, value.minimum),
+            (SCHEMA.maxValue, value.maximum),
+        ):
+            if number is not None:
+                self._add(node, predicate, Literal(_decimal(number), datatype=XSD.decimal))
+
+    def reference_iri(self, reference: Reference) -> URIRef:
+        first = reference.authors[0] if reference.authors else None
+        return URIRef(self.iris.reference(first, reference.year, reference.title or reference.text))
+
+    def _reference(self, reference: Reference) -> URIRef:
+        node = self.reference_iri(reference)
+        self._add(node, RDF.type, FABIO.JournalArticle)
+        self._add(node, RDF.type, BIBO.AcademicArticle)
+        self._add(node, DCTERMS.bibliographicCitation, Literal(reference.text))
+        if reference.title:
+            self._add(node, DCTERMS.title, Literal(reference.title))
+        if reference.year is not None:
+            self._add(node, DCTERMS.issued, Literal(str(reference.year), datatype=XSD.gYear))
+        if reference.journal:
+            self._add(node, PRISM.publicationName, Literal(reference.journal))
+        if reference.publication:
+            self._add(node, DCTERMS.source, Literal(reference.publication))
+        if reference.has_abstract_link:
+            self._add(node, self.lg.hasAbstractLink, Literal(True))
+        if reference.pmid:
+            self._add(node, BIBO.pmid, Literal(reference.pmid))
+            self._add(node, FABIO.hasPubMedId, Literal(reference.pmid))
+        for url in (reference.abstract_url, reference.full_text_url):
+            if url:
+                self._add(node, RDFS.seeAlso, URIRef(url))
+        if reference.authors and not self.graph.value(node, BIBO.authorList):
+            authors = BNode(f"authors-{str(node).rsplit('/', 1)[1]}")
+            Collection(self.graph, authors, [Literal(a) for a in reference.authors])
+            self._add(node, BIBO.authorList, authors)
+        return node
+
+    def _references(self, product: URIRef, references: list[Reference]) -> None:
+        if not references:
+            return
+        nodes = [self._reference(reference) for reference in references]
+        for node in nodes:
+            self._add(product, CITO.citesAsEvidence, node)
+        head = BNode(f"bibliography-{str(product).rsplit('/', 1)[1]}")
+        Collection(self.graph, head, nodes)
+        self._add(product, self.lg.bibliography, head)
+
+    def _citation(
+        self, product: URIRef, number: int, citation: Citation, references: list[Reference]
+    ) -> None:
+        node = URIRef(f"{product}#citation-{number}")
+        self._add(node, RDF.type, C4O.InTextReferencePointer)
+        self._add(node, C4O.hasContent, Literal(citation.text))
+        self._add(node, DCTERMS.isPartOf, product)
+        self._add(node, DCTERMS.language, Literal(citation.language))
+        self._add(node, self.lg.characterOffset, Literal(citation.offset))
+        if citation.reference is None or citation.method is None:
+            return
+        target = next((r for r in references if r.position == citation.reference), None)
+        if target is None:
+            return
+        self._add(node, C4O.denotes, self.reference_iri(target))
+        self._add(node, self.lg.resolutionMethod, self.lg[_RESOLUTION_TERMS[citation.method]])
+        confidence = Literal(_decimal(citation.confidence), datatype=XSD.decimal)
+        self._add(node, self.lg.resolutionConfidence, confidence)
+
+
+def _preferred(names: dict[str, str]) -> str:
+    return names.get("en") or names.get("es") or next(iter(names.values()))
+
+
+def _language(product: Product) -> str | None:
+    """The language of an entry's untranslated names (a page has one; an export, several)."""
+    langs = sorted(product.names)
+    return langs[0] if len(langs) == 1 else None
+
+
+def _decimal(number: float) -> str:
+    """A canonical xsd:decimal lexical form (no exponent, no float noise)."""
+    text = f"{number:.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def products_graph(
+    products: Iterable[Product],
+    stubs: Iterable[tuple[dict[str, str], int | None]],
+    iris: IriScheme,
+) -> Graph:
+    """The graph of imported entries plus the products known only by mention."""
+    graph = new_graph(iris.base)
+    writer = RdfWriter(graph, iris)
+    for product in products:
+        writer.product(product)
+    for names, level in stubs:
+        writer.product_stub(names, level)
+    return graph

@@ -1,0 +1,163 @@
+"""Namespaces, the prefix map and the four risk levels: said once, used everywhere.
+
+This module holds no rdflib objects so that the source readers can import the risk
+levels without pulling in RDF; `to_rdf` and the web layer wrap these strings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+DEFAULT_BASE = "https://w3id.org/lactgraph/"
+
+# Namespaces reused from standard vocabularies (DESIGN.md §3).
+PREFIXES: dict[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "bibo": "http://purl.org/ontology/bibo/",
+    "fabio": "http://purl.org/spar/fabio/",
+    "cito": "http://purl.org/spar/cito/",
+    "c4o": "http://purl.org/spar/c4o/",
+    "prism": "http://prismstandard.org/namespaces/basic/2.0/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "vann": "http://purl.org/vocab/vann/",
+}
+
+
+def lactgraph_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
+    """The project's own prefixes for a base IRI, merged with the standard ones."""
+    own = {
+        "lg": f"{base}ontology#",
+        "lgs": f"{base}shapes#",
+        "product": f"{base}product/",
+        "group": f"{base}group/",
+        "alias": f"{base}alias/",
+        "brand": f"{base}brand/",
+        "writing": f"{base}writing/",
+        "reference": f"{base}reference/",
+        "risk": f"{base}risk/",
+        "country": f"{base}country/",
+    }
+    return {**own, **PREFIXES}
+
+
+@dataclass(frozen=True)
+class RiskLevel:
+    """One of the source's four levels, keyed on its number (the only stable key)."""
+
+    level: int
+    colour: str
+    risk_name: dict[str, str]
+    compatibility_name: dict[str, str]
+    description: dict[str, str]
+    former_descriptions: tuple[str, ...]
+
+
+RISK_LEVELS: tuple[RiskLevel, ...] = (
+    RiskLevel(
+        0,
+        "#73ae42",
+        {"en": "Very Low Risk", "es": "Riesgo muy bajo"},
+        {"en": "Compatible", "es": "Compatible"},
+        {
+            "en": "Safe substance and/or breastfeeding is the best option.",
+            "es": "Producto seguro y / o la lactancia materna es la mejor opción.",
+        },
+        (
+            "Not risky for breastfeeding or infant.",
+            "Safe. Compatible. Minimal risk for breastfeeding and infant.",
+            "Safe. Compatible. Not risky for breastfeeding or infant.",
+        ),
+    ),
+    RiskLevel(
+        1,
+        "#db9e27",
+        {"en": "Low Risk", "es": "Riesgo bajo"},
+        {"en": "Likely Compatibility", "es": "Compatibilidad probable"},
+        {
+            "en": "Fairly safe. Mild or unlikely adverse effects. Compatible under certain "
+            "circumstances. Follow-up recommended. Read Commentary.",
+            "es": "Bastante seguro. Efectos adversos leves o poco probables. Compatible en "
+            "determinadas circunstancias. Seguimiento recomendado. Lea el Comentario.",
+        },
+        (
+            "Moderately safe. Probably compatible. Mild risk possible. Follow up recommended. "
+            "Read the Comment.",
+        ),
+    ),
+    RiskLevel(
+        2,
+        "#d07327",
+        {"en": "High Risk", "es": "Riesgo alto"},
+        {"en": "Limited compatibility", "es": "Compatibilidad limitada"},
+        {
+            "en": "Unsafe. Moderate/severe adverse effects. Compatible under certain "
+            "circumstances. Follow-up recommended. Use safer alternative or discontinue "
+            "breastfeeding from 5 to 7 T ½ . Read Commentary.",
+            "es": "Poco seguro. Efectos adversos moderados o graves. Compatible en determinadas "
+            "circunstancias. Seguimiento recomendado. Usar una alternativa más segura o "
+            "interrumpir la lactancia de 5 a 7 T ½. Lea el Comentario.",
+        },
+        (
+            "Poorly safe. Evaluate carefully. Use safer alternative or interrupt breastfeeding "
+            "3 to 7 T ½ (elimination half-lives). Read the Comment.",
+        ),
+    ),
+    RiskLevel(
+        3,
+        "#b94a48",
+        {"en": "Very High Risk", "es": "Riesgo muy alto"},
+        {"en": "Incompatible", "es": "Incompatible"},
+        {
+            "en": "Very unsafe. Contraindicated. Use of an alternative or cessation of "
+            "breastfeeding. Read the Commentary.",
+            "es": "Muy inseguro. Contraindicado. Usar una alternativa o cesar la lactancia. "
+            "Lea el Comentario.",
+        },
+        (
+            "Very unsafe. Contraindicated. Use of an alternative or cessation of "
+            "breastfeeding. Read the Comment.",
+        ),
+    ),
+)
+
+
+def _wording_key(text: str) -> str:
+    """Compare wordings without case, accents, spacing or punctuation."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+
+def _wording_index() -> dict[str, int]:
+    index: dict[str, int] = {}
+    for risk in RISK_LEVELS:
+        wordings = [
+            *risk.risk_name.values(),
+            *risk.compatibility_name.values(),
+            *risk.description.values(),
+            *risk.former_descriptions,
+        ]
+        for wording in wordings:
+            index[_wording_key(wording)] = risk.level
+    return index
+
+
+_WORDINGS = _wording_index()
+
+
+def level_for_wording(text: str) -> int | None:
+    """The level a name or description denotes, in any known wording, or None."""
+    return _WORDINGS.get(_wording_key(text))
