@@ -34,6 +34,7 @@ class Reference:
     abstract_url: str | None = None
     full_text_url: str | None = None
     publication: str | None = None  # "Journal. Year;Vol(Issue):pages" when known
+    has_full_text_link: bool = False  # the page showed a "Full text"/"Texto completo" link
 
 
 # How an in-text citation was matched to its reference.
@@ -104,8 +105,16 @@ class Product:
     references: list[Reference] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     source_id: int | None = None  # the source's numeric id, when the input gives it
+    # Names in other languages of the groups and products this entry names, keyed by the
+    # name used above (an export gives both languages; a page, one).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         """The name used for the slug: English if known, else Spanish, else any."""
         return self.names.get("en") or self.names.get("es") or next(iter(self.names.values()))
+
+    @property
+    def language(self) -> str:
+        """The language of the names this entry uses for others: a page's own, else English."""
+        return next(iter(self.names)) if len(self.names) == 1 else "en"

@@ -1,0 +1,21 @@
+"""Readers of entry sources: text renderings of e-lactancia.org entry pages.
+
+`page.read_page_file` is the entry point; `references`, `citations` and
+`pharmacokinetics` parse the parts of a page that have a grammar of their own.
+Nothing here imports rdflib: readers produce `records`, `to_rdf` makes the graph.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Compare names and labels without case, accents or punctuation.
+
+    Shared by every reader so that "Galmés" and "galmes", "T½" and "T1/2" meet.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", " ", bare.casefold()).strip()

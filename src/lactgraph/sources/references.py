@@ -1,0 +1,108 @@
+"""Bibliography lines: "Authors. Title. Journal. Year Abstract", as entry pages show them.
+
+The source prints `autores`, `titulo`, `publicacion` and `anyo` one after the other,
+then one link label per link ("Abstract"/"Resumen" for PubMed, "Full text …"/"Texto
+completo …" for the full text). Segments are split at sentence ends (". ", "? ", "! ",
+"]. "), because titles may end in "?" or sit in [brackets] (translated titles): the
+first segment is the authors, the last one before the year the journal, and everything
+between them the title. Initials carry no dots in this style, so "Jayasinghe S, Guillot T"
+splits cleanly on ", "; a corporate author such as "Centers for Disease Control and
+Prevention (CDC)" has no comma and stays one author.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..records import Reference
+
+_YEAR = r"(?:1[5-9]|20)\d{2}"
+# "Abstract", "Resumen", "Full text (link to original source)", "Texto completo (…)".
+_LINK_LABEL = re.compile(
+    r"\s*(?P<label>Abstract|Resumen|(?:Full text|Texto completo)(?:\s*\([^()]*\))?)\s*$",
+    re.IGNORECASE,
+)
+# "… Journal. 2013", "… Journal. 2013;14(11):906-17", "… Journal. 2013 Nov;14(11):906-17. 2013".
+_TAIL = re.compile(
+    rf"(?P<journal_end>[.?!\]])?\s+(?P<year>{_YEAR})"
+    r"(?P<detail>(?:\s[A-Z][a-z]{2}(?:\s\d{1,2})?)?[;:]\S*?)?\.?"
+    rf"(?:\s+(?P<year_again>{_YEAR})\.?)?$"
+)
+_SEGMENT_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class _Links:
+    abstract: bool
+    full_text: bool
+
+
+def _strip_link_labels(text: str) -> tuple[str, _Links]:
+    """Remove the trailing link labels, remembering which links the page had."""
+    abstract = full_text = False
+    while match := _LINK_LABEL.search(text):
+        label = match["label"].casefold()
+        abstract = abstract or label in ("abstract", "resumen")
+        full_text = full_text or label.startswith(("full text", "texto completo"))
+        text = text[: match.start()]
+    return text.rstrip(), _Links(abstract, full_text)
+
+
+def _split_authors(segment: str) -> list[str]:
+    """Ordered authors; "et al" is a marker, not an author."""
+    authors = [a.strip() for a in segment.rstrip(".").split(", ")]
+    return [a for a in authors if a and a.casefold().rstrip(".") != "et al"]
+
+
+def _clean(segment: str) -> str:
+    """A segment without its closing period; "?" and "]" are part of what was written."""
+    segment = segment.strip()
+    return segment[:-1] if segment.endswith(".") else segment
+
+
+def parse_reference(text: str, position: int) -> Reference:
+    """One bibliography line (its number already removed) as a Reference.
+
+    `year` is None when the line has no year: the caller decides whether that means a
+    cut-off page; this function only reads what is there.
+    """
+    written = text.strip()
+    body, links = _strip_link_labels(written)
+    year: int | None = None
+    publication: str | None = None
+    tail = _TAIL.search(body)
+    if tail:
+        year = int(tail["year_again"] or tail["year"])
+        body = body[: tail.start()] + (tail["journal_end"] or "")
+    segments = _SEGMENT_END.split(body) if body else []
+    authors = _split_authors(segments[0]) if segments else []
+    # Without a year there is no telling where the title ends and the journal starts.
+    journal_at = len(segments) - 1 if tail and len(segments) >= 2 else len(segments)
+    journal = _clean(segments[journal_at]) if journal_at < len(segments) else None
+    title = _clean(" ".join(segments[1:journal_at])) if journal_at > 1 else None
+    if tail and tail["detail"] and journal:
+        publication = f"{journal}. {tail['year']}{tail['detail']}"
+    return Reference(
+        position=position,
+        text=written,
+        authors=authors,
+        title=title,
+        journal=journal,
+        year=year,
+        has_abstract_link=links.abstract,
+        publication=publication,
+        has_full_text_link=links.full_text,
+    )
+
+
+def surname(author: str) -> str:
+    """The author without trailing initials: "Da Mata Jardín O" -> "Da Mata Jardín".
+
+    Initials are one to three capitals ("S", "DM", "MÁ"); a corporate author has none
+    and is returned whole.
+    """
+    words = author.split()
+    if len(words) > 1 and re.fullmatch(r"[^\W\d_]{1,3}", words[-1]) and words[-1].isupper():
+        return " ".join(words[:-1])
+    return author
