@@ -49,8 +49,9 @@ def merge_products(products: list[Product]) -> Merged:
     for product in sorted(by_slug.values(), key=lambda p: (p.updated or date.min, p.source_file)):
         for mention in (*product.related_products, *product.alternatives):
             slug = slugify(mention.name)
-            lang = next(iter(product.names)) if len(product.names) == 1 else "en"
-            seen = _Mention({lang: mention.name}, mention.level, product.source_file,
+            names = {product.language: mention.name,
+                     **product.translations.get(mention.name, {})}
+            seen = _Mention(names, mention.level, product.source_file,
                             product.updated or date.min)
             warnings.extend(_conflict(slug, mentions.get(slug) or by_slug.get(slug), seen))
             if slug not in by_slug:

@@ -109,15 +109,17 @@ class RdfWriter:
         self._add(node, lg.importedFrom, Literal(product.source_file))
         page = source_page("product", slugify(product.name))
         self._add(node, PROV.wasDerivedFrom, URIRef(page))
-        lang = _language(product)
+        lang = product.language
         for mention in product.related_products:
             self._add(node, lg.relatedProduct, URIRef(self.iris.product(mention.name)))
         for mention in product.alternatives:
             self._add(node, lg.alternative, URIRef(self.iris.product(mention.name)))
         for name in product.groups:
-            self._add(node, lg.belongsToGroup, self.group(name, lang))
+            group = self.group(name, lang, product.translations.get(name, {}))
+            self._add(node, lg.belongsToGroup, group)
         for name in product.related_groups:
-            self._add(node, lg.hasRelatedGroup, self.group(name, lang))
+            group = self.group(name, lang, product.translations.get(name, {}))
+            self._add(node, lg.hasRelatedGroup, group)
         for name in product.aliases:
             self._alias(node, name, lang)
         for writing in product.other_writings:
@@ -131,14 +133,16 @@ class RdfWriter:
             self._citation(node, number, citation, product.references)
         return node
 
-    def group(self, name: str, lang: str | None) -> URIRef:
+    def group(self, name: str, lang: str, translations: dict[str, str]) -> URIRef:
         node = URIRef(self.iris.group(name))
         self._add(node, RDF.type, self.lg.Group)
         self._label(node, name, lang)
+        for other_lang, other_name in sorted(translations.items()):
+            self._label(node, other_name, other_lang)
         self._source_page(node, "group")
         return node
 
-    def _alias(self, product: URIRef, name: str, lang: str | None) -> None:
+    def _alias(self, product: URIRef, name: str, lang: str) -> None:
         node = URIRef(self.iris.alias(name))
         self._add(node, RDF.type, self.lg.Alias)
         self._label(node, name, lang)
@@ -208,6 +212,8 @@ class RdfWriter:
             self._add(node, DCTERMS.source, Literal(reference.publication))
         if reference.has_abstract_link:
             self._add(node, self.lg.hasAbstractLink, Literal(True))
+        if reference.has_full_text_link:
+            self._add(node, self.lg.hasFullTextLink, Literal(True))
         if reference.pmid:
             self._add(node, BIBO.pmid, Literal(reference.pmid))
             self._add(node, FABIO.hasPubMedId, Literal(reference.pmid))
@@ -252,12 +258,6 @@ class RdfWriter:
 
 def _preferred(names: dict[str, str]) -> str:
     return names.get("en") or names.get("es") or next(iter(names.values()))
-
-
-def _language(product: Product) -> str | None:
-    """The language of an entry's untranslated names (a page has one; an export, several)."""
-    langs = sorted(product.names)
-    return langs[0] if len(langs) == 1 else None
 
 
 def _decimal(number: float) -> str:

@@ -1,0 +1,83 @@
+"""`lactgraph import` and `lactgraph validate` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from rdflib import Graph, Namespace
+
+from .cli_helpers import assert_clean_error, run_lactgraph, scratch_project
+from .conftest import ROOT
+
+LG = Namespace("https://w3id.org/lactgraph/ontology#")
+PRODUCT = Namespace("https://w3id.org/lactgraph/product/")
+RISK = Namespace("https://w3id.org/lactgraph/risk/")
+
+TWO_RISK_LEVELS = """
+@prefix lg: <https://w3id.org/lactgraph/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/lactgraph/product/x> a lg:Product ; skos:prefLabel "X"@en ;
+    lg:riskLevel <https://w3id.org/lactgraph/risk/0>, <https://w3id.org/lactgraph/risk/2> .
+"""
+
+
+def test_import_writes_rdf_for_a_page(tmp_path):
+    out = tmp_path / "out.ttl"
+    result = run_lactgraph("import", str(ROOT / "sources" / "mesotherapy.txt"), "-o", str(out),
+                           cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    graph = Graph().parse(out)
+    assert graph.value(PRODUCT.mesotherapy, LG.riskLevel) == RISK["1"]
+
+
+def test_import_goes_on_past_a_bad_file_and_exits_non_zero(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"Last update Jan. 26, 2019\n\nLikely Compatibility\n\nCaf\xe9 au lait\n")
+    out = tmp_path / "out.nt"
+    result = run_lactgraph("import", str(bad), str(ROOT / "sources" / "mesotherapy.txt"),
+                           "-o", str(out), cwd=tmp_path)
+    assert_clean_error(result, "bad.txt:5")
+    graph = Graph().parse(out, format="nt")
+    assert graph.value(PRODUCT.mesotherapy, LG.riskLevel) == RISK["1"]
+
+
+def test_validate_the_bundled_graph_conforms():
+    result = run_lactgraph("validate", "graph/", cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "violation" not in result.stdout.lower().split("conforms")[0]
+
+
+def test_validate_reports_a_violation_with_focus_and_path(tmp_path):
+    project = scratch_project(tmp_path)
+    (project / "bad.ttl").write_text(TWO_RISK_LEVELS)
+    result = run_lactgraph("validate", "bad.ttl", cwd=project)
+    assert result.returncode == 1
+    assert "Violations (" in result.stdout
+    assert "product/x" in result.stdout and "riskLevel" in result.stdout
+
+
+def test_validate_json_for_machines(tmp_path):
+    project = scratch_project(tmp_path)
+    (project / "bad.ttl").write_text(TWO_RISK_LEVELS)
+    result = run_lactgraph("validate", "--format", "json", "bad.ttl", cwd=project)
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False
+    violations = [f for f in report["findings"] if f["severity"] == "Violation"]
+    assert any("riskLevel" in (f["path"] or "") for f in violations)
+
+
+def test_validate_a_broken_turtle_file_names_its_line(tmp_path):
+    project = scratch_project(tmp_path)
+    (project / "broken.ttl").write_text("@prefix : <http://x/> .\n:a :b :c .\n:a :b \"oops .\n")
+    result = run_lactgraph("validate", "broken.ttl", cwd=project)
+    assert_clean_error(result, "broken.ttl:3")
+
+
+def test_validate_a_missing_file(tmp_path):
+    result = run_lactgraph("validate", "missing.ttl", cwd=scratch_project(tmp_path))
+    assert_clean_error(result, "missing.ttl", "file not found")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = run_lactgraph("--debug", "validate", "missing.ttl", cwd=scratch_project(tmp_path))
+    assert "Traceback" in result.stderr
