@@ -53,7 +53,8 @@ def test_validate_reports_a_violation_with_focus_and_path(tmp_path):
     result = run_lactgraph("validate", "bad.ttl", cwd=project)
     assert result.returncode == 1
     assert "Violations (" in result.stdout
-    assert "product/x" in result.stdout and "riskLevel" in result.stdout
+    assert "product:x lg:riskLevel" in result.stdout
+    assert "one risk level, not several" in result.stdout
 
 
 def test_validate_json_for_machines(tmp_path):

@@ -30,16 +30,21 @@ def slugify(name: str) -> str:
 
 
 class IriScheme:
-    """Mints every IRI of the graph from one base."""
+    """Mints every IRI of the graph from one base.
+
+    The vocabulary (ontology terms, shapes and the risk-level scheme, all defined in the
+    ontology file) stays at the default base whatever the data's base: a vocabulary's
+    namespace does not move with the data that uses it.
+    """
 
     def __init__(self, base: str = DEFAULT_BASE) -> None:
         if not base.endswith("/"):
             base += "/"
         self.base = base
-        self.ontology = f"{base}ontology"
-        self.shapes = f"{base}shapes"
+        self.ontology = f"{DEFAULT_BASE}ontology"
+        self.shapes = f"{DEFAULT_BASE}shapes"
         self.dataset = f"{base}dataset"
-        self.risk_scheme = f"{base}risk-levels"
+        self.risk_scheme = f"{DEFAULT_BASE}risk-levels"
 
     def entity(self, kind: str, key: str) -> str:
         if kind not in ENTITY_KINDS:
@@ -62,7 +67,7 @@ class IriScheme:
         return self.entity("writing", slugify(name))
 
     def risk(self, level: int) -> str:
-        return self.entity("risk", str(level))
+        return f"{DEFAULT_BASE}risk/{level}"
 
     def country(self, name: str) -> str:
         return self.entity("country", slugify(name))

@@ -198,7 +198,11 @@ class RdfWriter:
         return URIRef(self.iris.reference(first, reference.year, reference.title or reference.text))
 
     def _reference(self, reference: Reference) -> URIRef:
+        """A reference shared by several entries is described once, by the first (in slug
+        order) that cites it, so that small differences in writing give no second title."""
         node = self.reference_iri(reference)
+        if (node, RDF.type, FABIO.JournalArticle) in self.graph:
+            return node
         self._add(node, RDF.type, FABIO.JournalArticle)
         self._add(node, RDF.type, BIBO.AcademicArticle)
         self._add(node, DCTERMS.bibliographicCitation, Literal(reference.text))
@@ -220,7 +224,7 @@ class RdfWriter:
         for url in (reference.abstract_url, reference.full_text_url):
             if url:
                 self._add(node, RDFS.seeAlso, URIRef(url))
-        if reference.authors and not self.graph.value(node, BIBO.authorList):
+        if reference.authors:
             authors = BNode(f"authors-{str(node).rsplit('/', 1)[1]}")
             Collection(self.graph, authors, [Literal(a) for a in reference.authors])
             self._add(node, BIBO.authorList, authors)
@@ -243,7 +247,7 @@ class RdfWriter:
         self._add(node, RDF.type, C4O.InTextReferencePointer)
         self._add(node, C4O.hasContent, Literal(citation.text))
         self._add(node, DCTERMS.isPartOf, product)
-        self._add(node, DCTERMS.language, Literal(citation.language))
+        self._add(node, DCTERMS.language, Literal(citation.language, datatype=XSD.language))
         self._add(node, self.lg.characterOffset, Literal(citation.offset))
         if citation.reference is None or citation.method is None:
             return

@@ -12,6 +12,7 @@ from rdflib import RDF, Graph, Namespace
 from rdflib.term import Node
 
 from .rdfio import read_graph
+from .vocab import lactgraph_prefixes
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -65,8 +66,8 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> Report:
     _, results, _ = shacl_validate(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True
     )
-    for prefix, namespace in data.namespace_manager.namespaces():
-        results.bind(prefix, namespace, override=False)
+    for prefix, namespace in lactgraph_prefixes().items():
+        results.bind(prefix, namespace, override=True, replace=True)
     findings = [_finding(results, r) for r in results.subjects(RDF.type, SH.ValidationResult)]
     order = {name: i for i, name in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order.get(f.severity, 9), f.focus, f.path or "", f.message))
