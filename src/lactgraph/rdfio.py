@@ -14,19 +14,36 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from .errors import SourceError
-from .store.oxigraph import to_rdflib
 
 RDF_SUFFIXES = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
     ".jsonld": ox.RdfFormat.JSON_LD,
     ".json": ox.RdfFormat.JSON_LD,
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
 }
+DATASET_FORMATS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)  # files that name their graphs
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """An Oxigraph term as the equivalent rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:  # a simple literal, as rdflib parsers make it
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def rdf_paths(paths: Iterable[Path]) -> list[Path]:
@@ -54,8 +71,7 @@ def read_graph(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
     """Parse RDF files into one rdflib graph (blank nodes kept apart per file)."""
     graph = Graph() if graph is None else graph
     for path in rdf_paths(paths):
-        if _has_doctype(path):
-            raise SourceError(str(path), None, "XML with a DOCTYPE is refused (entity expansion)")
+        refuse_doctype(path)
         try:
             quads = ox.parse(path=str(path), format=RDF_SUFFIXES[path.suffix],
                              rename_blank_nodes=True)
@@ -70,12 +86,13 @@ def read_graph(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
     return graph
 
 
-def _has_doctype(path: Path) -> bool:
+def refuse_doctype(path: Path) -> None:
     """An RDF/XML DOCTYPE may declare entities; refuse it before any parser sees it."""
     if RDF_SUFFIXES[path.suffix] is not ox.RdfFormat.RDF_XML:
-        return False
+        return
     with path.open("rb") as file:
-        return b"<!DOCTYPE" in file.read(64 * 1024).upper()
+        if b"<!DOCTYPE" in file.read(64 * 1024).upper():
+            raise SourceError(str(path), None, "XML with a DOCTYPE is refused (entity expansion)")
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -265,9 +265,9 @@ def _preferred(names: dict[str, str]) -> str:
 
 
 def _decimal(number: float) -> str:
-    """A canonical xsd:decimal lexical form (no exponent, no float noise)."""
-    text = f"{number:.6f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
+    """The XSD 1.1 canonical xsd:decimal form ("5", "1.5"), as Oxigraph stores it, so
+    that the published file and the store's answers carry the same literal."""
+    return f"{number:.6f}".rstrip("0").rstrip(".")
 
 
 def products_graph(

@@ -12,74 +12,40 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.term import Node
 
 from ..errors import LactgraphError
+from ..rdfio import DATASET_FORMATS, RDF_SUFFIXES, refuse_doctype, to_rdflib
 from . import Store
 
-_FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-}
+# A file to load and the named graph it goes into (None: the file names its graphs).
+Source = tuple[Path, str | None]
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """An Oxigraph term as the equivalent rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
-def graph_name(base: str, path: Path) -> str:
-    """The named graph a source file is loaded into: `<base>graph/<file stem>`."""
-    return f"{base}graph/{path.stem}"
-
-
-def rdf_files(paths: Iterable[Path]) -> list[Path]:
-    """The RDF files among paths (folders are searched), in a stable order."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in _FORMATS)
-        elif path.suffix in _FORMATS and path.exists():
-            found.append(path)
-        else:
-            raise LactgraphError(f"{path}: not found, or not an RDF file ({', '.join(_FORMATS)})")
-    return found
-
-
-def _fingerprint(files: list[Path], base: str) -> str:
+def _fingerprint(sources: list[Source], base: str) -> str:
     digest = hashlib.sha256(base.encode())
-    for path in files:
-        digest.update(str(path.resolve()).encode())
+    for path, graph in sources:
+        digest.update(f"{path.resolve()}\0{graph}\0".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
 
 
-def load_store(files: list[Path], directory: Path, base: str) -> None:
+def load_store(sources: list[Source], directory: Path) -> None:
     """Load files into a new store at directory, atomically (a temp dir, then rename)."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".loading-", dir=directory.parent))
     try:
         store = ox.Store(str(staging))
-        for path in files:
-            graph = None
-            if _FORMATS[path.suffix] not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-                graph = ox.NamedNode(graph_name(base, path))
+        for path, graph in sources:
+            refuse_doctype(path)
+            rdf_format = RDF_SUFFIXES[path.suffix]
+            target = None if rdf_format in DATASET_FORMATS else ox.NamedNode(graph)
             try:
-                store.bulk_load(path=str(path), format=_FORMATS[path.suffix], to_graph=graph)
+                store.bulk_load(path=str(path), format=rdf_format, to_graph=target)
             except SyntaxError as error:
                 raise LactgraphError(f"{path}: {error}") from None
         store.flush()
@@ -94,11 +60,11 @@ def load_store(files: list[Path], directory: Path, base: str) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def cached_store(files: list[Path], cache_dir: Path, base: str) -> Path:
+def cached_store(sources: list[Source], cache_dir: Path, base: str) -> Path:
     """A store directory holding exactly these files, loading it only when they changed."""
-    directory = cache_dir / f"store-{_fingerprint(files, base)}"
+    directory = cache_dir / f"store-{_fingerprint(sources, base)}"
     if not directory.exists():
-        load_store(files, directory, base)
+        load_store(sources, directory)
     return directory
 
 

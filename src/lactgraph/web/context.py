@@ -9,8 +9,9 @@ from flask import current_app
 
 from ..config import Settings
 from ..iris import IriScheme, UrlMapper
+from ..rdfio import rdf_paths
 from ..store import Store
-from ..store.oxigraph import OxigraphStore, cached_store, rdf_files
+from ..store.oxigraph import OxigraphStore, Source, cached_store
 
 
 @dataclass
@@ -23,14 +24,18 @@ class Site:
 
     @classmethod
     def open(cls, settings: Settings) -> Site:
-        if settings.store_dir:
-            store_dir = settings.store_dir
-        else:
-            files = rdf_files([settings.graph_path, settings.ontology_path, settings.shapes_path])
-            store_dir = cached_store(files, settings.cache_path, settings.base)
         iris = IriScheme(settings.base)
+        store_dir = settings.store_dir or cached_store(
+            store_sources(settings, iris), settings.cache_path, settings.base)
         return cls(settings, OxigraphStore(store_dir), store_dir, iris,
                    UrlMapper(iris.base, settings.public_url))
+
+
+def store_sources(settings: Settings, iris: IriScheme) -> list[Source]:
+    """The graph's files, each in `<base>graph/<name>`, then the ontology and the shapes in
+    graphs named by their own IRIs (so `GRAPH ?g` tells data from vocabulary)."""
+    data = [(path, f"{iris.base}graph/{path.stem}") for path in rdf_paths([settings.graph_path])]
+    return [*data, (settings.ontology_path, iris.ontology), (settings.shapes_path, iris.shapes)]
 
 
 def site() -> Site:
