@@ -1,0 +1,150 @@
+"""The description of an entity as an rdflib Graph, read through the Store interface.
+
+A description is what a document about the entity must hold to stand alone:
+
+- its own triples, those of its hash sub-resources (`product/x#pk-half-life`,
+  `product/x#citation-1`) and of the RDF lists it links (`lg:bibliography`), complete so
+  that they serialise as lists;
+- the references it cites, in full, with their `bibo:authorList`;
+- the triples pointing at it from named resources (an alias's `lg:aliasOf`, a group's
+  members, a risk level's products);
+- a summary (types, labels, risk level, notation, colour, definition) of every resource
+  it links or is linked from, and of those resources' risk levels.
+
+Two SPARQL queries, each anchored on the entity's IRI, so the cost follows the size of
+the description and not of the graph. Whole-graph documents (the ontology, the shapes)
+are built once per store version (`per_version`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
+from rdflib import Graph
+
+from ..iris import IriScheme
+from ..store import Store
+from ..vocab import PREFIXES
+
+T = TypeVar("T")
+
+# What a neighbour contributes to a description: enough to name it and show its level.
+_SUMMARY = ("rdf:type", "skos:prefLabel", "rdfs:label", "lg:riskLevel", "skos:notation",
+            "schema:color", "skos:definition", "lg:languageOrScript")
+
+# Predicates whose blank-node objects belong to the structure of an axiom or a shape.
+_ONTOLOGY_STRUCTURE = ("owl:oneOf", "owl:unionOf", "owl:intersectionOf", "owl:members",
+                       "owl:distinctMembers", "owl:equivalentClass", "rdfs:subClassOf",
+                       "owl:onProperty", "owl:someValuesFrom", "owl:allValuesFrom",
+                       "owl:withRestrictions", "rdf:first", "rdf:rest")
+_SHAPE_STRUCTURE = ("sh:property", "sh:not", "sh:or", "sh:and", "sh:xone", "sh:in",
+                    "sh:path", "sh:inversePath", "sh:alternativePath", "sh:zeroOrMorePath",
+                    "sh:oneOrMorePath", "sh:zeroOrOnePath", "sh:languageIn",
+                    "sh:ignoredProperties", "sh:sparql", "rdf:first", "rdf:rest")
+
+
+def _prologue(iris: IriScheme) -> str:
+    prefixes = {**PREFIXES, "lg": iris.term("")}
+    return "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in prefixes.items())
+
+
+def _core_query(iri: str, iris: IriScheme) -> str:
+    """The entity's own triples, its sub-resources and lists, its references, inbound links."""
+    hashes = f'"{iri}#"'
+    cited = f"<{iri}> cito:citesAsEvidence|(lg:bibliography/rdf:rest*/rdf:first)"
+    return _prologue(iris) + f"""
+CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
+  UNION {{ ?s ?p <{iri}> . BIND(<{iri}> AS ?o) FILTER(!isBlank(?s)) }}
+  UNION {{ {{ <{iri}> ?link ?s }} UNION {{ ?s ?link <{iri}> }}
+           FILTER(isIRI(?s) && STRSTARTS(STR(?s), {hashes})) ?s ?p ?o }}
+  UNION {{ <{iri}> ?link ?head . FILTER(isBlank(?head)) ?head rdf:rest* ?s . ?s ?p ?o }}
+  UNION {{ {cited} ?s . ?s ?p ?o }}
+  UNION {{ {cited} ?ref . ?ref bibo:authorList/rdf:rest* ?s . ?s ?p ?o }}
+}}"""
+
+
+def _neighbours(iri: str, var: str) -> str:
+    """A pattern binding var to every resource the core description mentions."""
+    hashes = f'"{iri}#"'
+    return f"""
+      {{ <{iri}> ?p ?{var} }} UNION {{ ?{var} ?p <{iri}> }}
+      UNION {{ {{ <{iri}> ?l ?h }} UNION {{ ?h ?l <{iri}> }}
+               FILTER(isIRI(?h) && STRSTARTS(STR(?h), {hashes})) ?h ?p ?{var} }}
+      UNION {{ <{iri}> cito:citesAsEvidence|(lg:bibliography/rdf:rest*/rdf:first) ?r .
+               ?r ?p ?{var} }}"""
+
+
+def _summary_query(iri: str, iris: IriScheme) -> str:
+    """Labels and levels of the neighbours, and of the neighbours' levels."""
+    summary = ", ".join(_SUMMARY)
+    return _prologue(iris) + f"""
+CONSTRUCT {{ ?n ?p ?o }} WHERE {{
+  {{ SELECT DISTINCT ?n WHERE {{
+      {{ {_neighbours(iri, "n")} }}
+      UNION {{ {{ {_neighbours(iri, "m")} }} ?m lg:riskLevel ?n }}
+  }} }}
+  FILTER(isIRI(?n) && ?n != <{iri}>)
+  ?n ?p ?o . FILTER(?p IN ({summary})
+                    || (?p = skos:altLabel && EXISTS {{ ?n a lg:RiskLevel }}))
+}}"""
+
+
+def describe(store: Store, iris: IriScheme, iri: str) -> Graph | None:
+    """The standalone description of iri, or None when the store knows nothing of it."""
+    graph = store.construct(_core_query(iri, iris))
+    if not len(graph):
+        return None
+    graph += store.construct(_summary_query(iri, iris))
+    return graph
+
+
+def _closure_query(iris: IriScheme, roots: str, structure: tuple[str, ...]) -> str:
+    """Triples of the root subjects and of the blank nodes hanging from them."""
+    path = "|".join(structure)
+    return _prologue(iris) + f"""
+CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ SELECT DISTINCT ?root WHERE {{ {roots} }} }}
+  ?root ({path})* ?s . FILTER(?s = ?root || isBlank(?s))
+  ?s ?p ?o
+}}"""
+
+
+def ontology_graph(store: Store, iris: IriScheme) -> Graph:
+    """The ontology as loaded: its terms, their axioms, the external terms it declares and
+    the risk-level scheme it defines."""
+    roots = f"""
+      {{ ?root ?p ?o . FILTER(isIRI(?root) && (?root = <{iris.ontology}>
+                                   || STRSTARTS(STR(?root), "{iris.ontology}#"))) }}
+      UNION {{ ?root a ?kind . FILTER(isBlank(?root))
+               VALUES ?kind {{ owl:AllDisjointClasses owl:AllDifferent
+                              owl:AllDisjointProperties }} }}
+      UNION {{ ?root a ?kind . FILTER(isIRI(?root))
+               VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty
+                              owl:AnnotationProperty }} }}
+      UNION {{ BIND(<{iris.risk_scheme}> AS ?root) }}
+      UNION {{ ?root skos:inScheme <{iris.risk_scheme}> }}"""
+    return store.construct(_closure_query(iris, roots, _ONTOLOGY_STRUCTURE))
+
+
+def shapes_graph(store: Store, iris: IriScheme) -> Graph:
+    """The SHACL shapes as loaded: every `shapes#` shape and its property shapes."""
+    roots = f"""
+      ?root ?p ?o . FILTER(isIRI(?root) && (?root = <{iris.shapes}>
+                                || STRSTARTS(STR(?root), "{iris.shapes}#")))"""
+    return store.construct(_closure_query(iris, roots, _SHAPE_STRUCTURE))
+
+
+def per_version(name: str, build: Callable[[], T]) -> T:
+    """A value derived from the whole store, built once per store version.
+
+    Whole-graph figures (counts, the search index, the ontology document) would cost a
+    scan on every request; the store's version changes whenever its data does.
+    """
+    cache = current_app.extensions.setdefault("lactgraph.per_version", {})
+    key = (name, current_app.extensions["lactgraph"].store.version())
+    if key not in cache:  # two threads may both build it once: harmless, and no lock held
+        cache[key] = build()
+    return cache[key]

@@ -1,0 +1,167 @@
+"""Cool-URI dereferencing: an entity IRI answers 303 to a document chosen by `Accept`.
+
+`GET /product/mesotherapy` -> `303 See Other` -> `/product/mesotherapy.ttl` (or `.html`,
+`.jsonld`, `.rdf`, `.nt`), each document also reachable by its own URL. Every answer says
+`Vary: Accept` where it was negotiated and links the alternates; documents carry an
+`ETag` and a `Last-Modified` so that a conditional GET gets `304`.
+
+Errors speak the client's language: a browser gets an HTML page, any other client a
+plain-text line (an empty RDF document would read as "nothing is known", which is not
+what a 404 means).
+
+The same two steps (`see_other`, `document_response`) serve the ontology and the shapes
+(see meta.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, Response, abort, render_template, request
+from rdflib import Graph, Literal, URIRef
+from werkzeug.http import is_resource_modified
+
+from .. import __version__
+from ..iris import ENTITY_KINDS
+from ..vocab import PREFIXES
+from . import pages, urls
+from .context import site
+from .describe import describe
+from .negotiation import HTML, Format, choose_format, format_for_extension
+from .negotiation import not_acceptable as not_acceptable_text
+from .renderers import DOCUMENT_FORMATS, RDF_DOCUMENT_FORMATS, Target, render
+
+blueprint = Blueprint("entities", __name__)
+
+_MODIFIED = URIRef(PREFIXES["dcterms"] + "modified")
+
+HtmlRenderer = Callable[[str, Graph], str]
+
+
+def _wants_html() -> bool:
+    return choose_format(request.headers.get("Accept"), (HTML, *RDF_DOCUMENT_FORMATS)) is HTML
+
+
+def not_found(message: str, html: bool | None = None) -> Response:
+    """A 404 in the client's language: an HTML page for browsers, a plain line otherwise."""
+    if html is None:
+        html = _wants_html()
+    if html:
+        body = render_template("error.html", status=404, title="Not found", message=message)
+        return Response(body, 404, content_type="text/html; charset=utf-8")
+    return Response(f"Not found: {message}\n", 404, content_type="text/plain; charset=utf-8")
+
+
+def not_acceptable(formats: tuple[Format, ...]) -> Response:
+    response = Response(not_acceptable_text(formats), 406,
+                        content_type="text/plain; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _alternates(iri: str, formats: tuple[Format, ...], current: Format | None = None) -> str:
+    return ", ".join(f'<{urls.document(iri, fmt.extension)}>; rel="alternate"; '
+                     f'type="{fmt.media_type}"' for fmt in formats if fmt is not current)
+
+
+def see_other(iri: str, exists: bool, formats: tuple[Format, ...] = DOCUMENT_FORMATS
+              ) -> Response:
+    """The answer for a thing's IRI: 303 to the document the client prefers."""
+    fmt = choose_format(request.headers.get("Accept"), formats)
+    if fmt is None:
+        return not_acceptable(formats)
+    if not exists:
+        return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
+    response = Response(status=303)
+    response.headers["Location"] = urls.document(iri, fmt.extension)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = _alternates(iri, formats)
+    return response
+
+
+def rdf_document(graph: Graph, fmt: Format) -> str:
+    """A graph of canonical IRIs as an RDF document served here (IRIs mapped to the origin)."""
+    target = Target(urls.public_base(), urls.absolute("meta.jsonld_context"))
+    return render(urls.localise(graph), fmt, target)
+
+
+def _last_modified(graph: Graph, iri: str) -> datetime:
+    """The entity's dcterms:modified where known, else the time the store was loaded."""
+    value = graph.value(URIRef(iri), _MODIFIED)
+    if isinstance(value, Literal):
+        when = value.toPython()
+        if isinstance(when, datetime):
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+        if isinstance(when, date):
+            return datetime(when.year, when.month, when.day, tzinfo=UTC)
+    stamp = site().store_dir.stat().st_mtime
+    return datetime.fromtimestamp(int(stamp), tz=UTC)
+
+
+def _etag(iri: str, fmt: Format) -> str:
+    """Changes with the data (store version), the origin mapping and the software."""
+    parts = (site().store.version(), urls.public_base(), iri, fmt.name, __version__)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def document_response(iri: str, extension: str, load: Callable[[], Graph | None],
+                      html: HtmlRenderer, formats: tuple[Format, ...] = DOCUMENT_FORMATS
+                      ) -> Response:
+    """A document about iri in the format its extension names, conditional on its validators.
+
+    load returns the description with canonical IRIs (None when unknown); the document
+    maps them onto this server's origin.
+    """
+    fmt = format_for_extension(extension, formats)
+    if fmt is None:
+        return not_found(f"no .{extension} document here (try "
+                         + ", ".join(f".{f.extension}" for f in formats) + ")",
+                         html=False)
+    graph = load()
+    if graph is None:
+        return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
+    etag, modified = _etag(iri, fmt), _last_modified(graph, iri)
+    headers = {"Link": _alternates(iri, formats, current=fmt)}
+    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
+        response = Response(status=304, headers=headers)
+    elif fmt is HTML:
+        response = Response(html(iri, graph), headers=headers, content_type=fmt.content_type)
+    else:
+        response = Response(rdf_document(graph, fmt), headers=headers,
+                            content_type=fmt.content_type)
+    response.set_etag(etag)
+    response.last_modified = modified
+    return response
+
+
+def _exists(iri: str) -> bool:
+    return site().store.ask(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}")
+
+
+def _serve(path: str) -> Response:
+    """An entity IRI (no extension) or one of its documents (`.ttl`, `.html`, ...)."""
+    stem, dot, extension = path.rpartition(".")
+    if dot and "/" not in extension:
+        iri = urls.iri_of(stem)
+        current = site()
+        return document_response(iri, extension,
+                                 lambda: describe(current.store, current.iris, iri),
+                                 pages.entity_page)
+    iri = urls.iri_of(path)
+    return see_other(iri, _exists(iri))
+
+
+@blueprint.get(f"/<any({', '.join(ENTITY_KINDS)}):kind>/<key>")
+def entity(kind: str, key: str) -> Response:
+    if not key or key.startswith("."):
+        abort(404)
+    return _serve(f"{kind}/{key}")
+
+
+@blueprint.get("/risk-levels")
+@blueprint.get("/risk-levels.<extension>")
+def risk_scheme(extension: str | None = None) -> Response:
+    """The scheme of the four levels (an IRI of its own, outside the entity kinds)."""
+    return _serve("risk-levels" + (f".{extension}" if extension else ""))

@@ -1,0 +1,76 @@
+"""One registry of serialisers: RDF format -> bytes of a document, for every RDF document
+the site serves (entities, the ontology, the shapes, VoID).
+
+JSON-LD is compacted with PyLD against the published context held in memory (never
+fetched): rdflib's N-Triples go in, PyLD turns well-formed RDF lists into `@list` and
+compacts with the context object, and the served document names the context by its URL on
+this server, so that a client expands it to exactly the triples of the Turtle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pyld import jsonld
+from rdflib import Graph
+
+from ..jsonld_context import context
+from .negotiation import HTML, JSON_LD, N_TRIPLES, RDF_XML, TURTLE, Format
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a document is served: the base its IRIs are mapped onto, the context's URL."""
+
+    base: str
+    context_url: str
+
+
+def _no_fetch(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    raise jsonld.JsonLdError(f"refusing to fetch {url}: contexts are used in memory",
+                             "jsonld.LoadDocumentError", code="loading document failed")
+
+
+def compact_jsonld(graph: Graph, base: str) -> dict[str, Any]:
+    """The graph as compacted JSON-LD with the published context (inline, as an object)."""
+    expanded = jsonld.from_rdf(graph.serialize(format="nt"),
+                               {"format": "application/n-quads", "useNativeTypes": True})
+    return jsonld.compact(expanded, {"@context": context(base)},
+                          {"documentLoader": _no_fetch})
+
+
+def _json_ld(graph: Graph, target: Target) -> str:
+    document = compact_jsonld(graph, target.base)
+    document["@context"] = target.context_url
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _rdflib(name: str) -> Callable[[Graph, Target], str]:
+    def serialise(graph: Graph, target: Target) -> str:
+        return graph.serialize(format=name)
+
+    return serialise
+
+
+SERIALISERS: dict[str, Callable[[Graph, Target], str]] = {
+    TURTLE.name: _rdflib("turtle"),
+    N_TRIPLES.name: _rdflib("nt"),
+    RDF_XML.name: _rdflib("xml"),  # pretty-xml mis-writes xml:lang without bound prefixes
+    JSON_LD.name: _json_ld,
+}
+
+RDF_DOCUMENT_FORMATS: tuple[Format, ...] = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
+
+# What a document about a resource can be, most preferred first: people first (a client
+# that accepts anything, curl's */*, gets the page), and JSON-LD also for application/json.
+DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, *(
+    replace(fmt, also=(*fmt.also, "application/json")) if fmt is JSON_LD else fmt
+    for fmt in RDF_DOCUMENT_FORMATS))
+
+
+def render(graph: Graph, fmt: Format, target: Target) -> str:
+    """The document of graph in an RDF format."""
+    return SERIALISERS[fmt.name](graph, target)
