@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Settings, settings_from_env
+from . import cors
 from .context import Site
+
+MAX_REQUEST_BYTES = 1024 * 1024  # a SPARQL query or form larger than this gets 413
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -13,12 +16,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or settings_from_env()
     app = Flask(__name__)
     app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions["lactgraph"] = Site.open(settings)
 
     from . import entities, meta, pages, sparql
 
     for module in (sparql, entities, pages, meta):
         app.register_blueprint(module.blueprint)
+    cors.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:

@@ -17,7 +17,7 @@ API::
 
     choose(accept, offers) -> str | None            # media types in, the chosen one out
     choose_format(accept, formats) -> Format | None  # the same over Format records
-    format_named(name, formats) -> Format | None     # `format=ttl`, `format=text/turtle`
+    format_named(name, formats) -> Format | None     # `format=ttl`, `rdf+xml`, `text/turtle`
     format_for_extension(ext, formats) -> Format | None
     not_acceptable(formats) -> str                   # the body of a 406 answer
 
@@ -71,7 +71,7 @@ class Format:
     names: tuple[str, ...]
     also: tuple[str, ...] = ()
     rdflib: str | None = None
-    text: bool = True  # send `; charset=utf-8`
+    text: bool = True  # send `; charset=utf-8` (JSON media types take no charset parameter)
 
     @property
     def name(self) -> str:
@@ -95,9 +95,9 @@ N_TRIPLES = Format("N-Triples", "application/n-triples", "nt", ("ntriples", "nt"
 RDF_XML = Format("RDF/XML", "application/rdf+xml", "rdf", ("rdfxml", "xml", "rdf"),
                  rdflib="xml")
 JSON_LD = Format("JSON-LD", "application/ld+json", "jsonld", ("jsonld", "json-ld", "json"),
-                 rdflib="json-ld")
+                 rdflib="json-ld", text=False)
 SPARQL_JSON = Format("SPARQL results JSON", "application/sparql-results+json", "srj",
-                     ("json", "srj"), also=("application/json",))
+                     ("json", "srj"), also=("application/json",), text=False)
 SPARQL_XML = Format("SPARQL results XML", "application/sparql-results+xml", "srx",
                     ("xml", "srx"), also=("application/xml",))
 CSV = Format("SPARQL results CSV", "text/csv", "csv", ("csv",))
@@ -150,10 +150,16 @@ def choose_format(accept: str | None, formats: Sequence[Format]) -> Format | Non
 
 
 def format_named(name: str, formats: Iterable[Format]) -> Format | None:
-    """The format a `format=` value names: a short name, an extension or a media type."""
+    """The format a `format=` value names, or None.
+
+    A short name (`ttl`), an extension, a media type or its subtype (`rdf+xml`, as
+    SPARQLWrapper sends it) all name a format.
+    """
     wanted = name.strip().lower()
     for fmt in formats:
-        if wanted in fmt.names or wanted == fmt.extension or wanted in fmt.media_types:
+        subtypes = {media_type.split("/", 1)[1] for media_type in fmt.media_types}
+        if wanted in fmt.names or wanted == fmt.extension or wanted in fmt.media_types \
+                or wanted in subtypes:
             return fmt
     return None
 
@@ -167,4 +173,5 @@ def format_for_extension(extension: str, formats: Iterable[Format]) -> Format | 
 def not_acceptable(formats: Iterable[Format]) -> str:
     """The plain-text body of a 406 answer: what could have been produced."""
     lines = [f"- {fmt.media_type} ({fmt.label}; format={fmt.name})" for fmt in formats]
-    return "Not Acceptable. Available representations:\n" + "\n".join(lines) + "\n"
+    return ("No representation asked for (by Accept or format=) can be produced. Available:\n"
+            + "\n".join(lines) + "\n")

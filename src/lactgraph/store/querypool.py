@@ -1,0 +1,465 @@
+"""Public SPARQL queries in worker processes, so that a query past its deadline can be stopped.
+
+pyoxigraph cannot cancel a running query, and a thread cannot be killed; a process can. A
+`QueryPool` keeps a few worker processes (started with 'spawn', safe in a threaded server).
+Each opens the on-disk store read-only, answers one query at a time, serialises the answer
+in the requested format itself (so that the web process never holds a huge result) and
+sends back bytes. Past the deadline the worker is killed and replaced, and the caller gets
+`QueryTimeout`; other queries go on in the other workers meanwhile.
+
+Nothing that would make pyoxigraph reach the network or change data is ever sent to a
+worker: `refusal(query)` finds `SERVICE` (which pyoxigraph would follow by itself) and
+update operations with a small lexer that skips comments, strings, IRIs, variables and
+prefixed names, so that `?service`, `sd:Service` or `"SERVICE"` are fine and `SeRvIcE`,
+`trueSERVICE` (pyoxigraph reads that as `true SERVICE`) are not.
+
+The default graph is the union of the named graphs, unless the query says FROM (pyoxigraph's
+union flag would override it) or the protocol's default-graph-uri / named-graph-uri are
+given (they replace both).
+
+Answers are cut at `row_cap` rows (SELECT) or triples (CONSTRUCT, DESCRIBE), never silently:
+the answer says `truncated`, a cut SPARQL JSON or XML result carries a `link` in its head
+(`cap_note`), and a cut Turtle or N-Triples document starts with a comment saying so.
+
+API::
+
+    pool = QueryPool(store_dir, workers=2, timeout=10.0)
+    answer = pool.run(QueryJob(query, {"solutions": "application/sparql-results+json", ...}))
+    pool.close()
+    refusal(query) -> str | None       # why a query is not run, or None
+    execute(store, job) -> QueryAnswer # what a worker does, usable in-process
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import multiprocessing
+import os
+import queue
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import LactgraphError
+
+SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
+STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store (not query time)
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class QueryRefused(LactgraphError):
+    """A query this endpoint never runs (SERVICE, an update); not sent to a worker."""
+
+
+class QuerySyntaxError(LactgraphError):
+    """The query does not parse; the message is pyoxigraph's, with line and column."""
+
+
+class QueryTimeout(LactgraphError):
+    """No answer before the deadline: the worker was stopped (or none was free)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryFailed(LactgraphError):
+    """The query could not be answered for another reason (a worker died, a store error)."""
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """A query and how to answer it; picklable, sent to a worker.
+
+    formats maps each kind of result (`solutions`, `boolean`, `graph`) to the media type
+    to answer in, or None when the client accepts none for that kind: the kind is known
+    only once pyoxigraph has parsed the query, so the web layer negotiates all three.
+    """
+
+    query: str
+    formats: dict[str, str | None]
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] = ()  # protocol default-graph-uri: replace the union
+    named_graphs: tuple[str, ...] = ()  # protocol named-graph-uri
+    row_cap: int = 10_000
+    cap_note: str | None = None  # IRI linked from the head of a cut SPARQL JSON/XML result
+    prefixes: dict[str, str] = field(default_factory=dict)  # for Turtle output
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A serialised answer; media_type None means no acceptable format for this kind."""
+
+    kind: str
+    media_type: str | None
+    body: bytes = b""
+    count: int = 0  # rows or triples in body
+    truncated: bool = False
+
+
+# ---------------------------------------------------------------------------------------
+# Refusing what must not run
+
+# Prefixed names and blank node labels, as greedy as the SPARQL grammar's PN_PREFIX/PN_LOCAL.
+_NAME = r"(?:[\w:\u00B7]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_NAME_END = r"(?:[\w\-:\u00B7]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_PREFIX = r"(?:[^\W\d](?:[\w\-.\u00B7]*[\w\-\u00B7])?)?"
+_PREFIXED = rf"{_PREFIX}:(?:{_NAME}(?:(?:{_NAME_END}|\.)*{_NAME_END})?)?"
+_TOKENS = re.compile(
+    rf"""
+    (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
+      | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
+      | '(?:[^'\\\n\r]|\\.)*'
+      | "(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
+  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
+  | (?P<name>{_PREFIXED})
+  | (?P<word>[^\W\d]\w*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_UPDATE_WORDS = frozenset(
+    {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
+)
+
+
+def _code(query: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) of the tokens that are syntax, not data: words and other characters."""
+    for match in _TOKENS.finditer(query):
+        if match.lastgroup in ("word", "other"):
+            yield match.lastgroup, match.group()
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def refusal(query: str) -> str | None:
+    """Why this query is not run here, or None: SERVICE (an outbound request) or an update."""
+    code = list(_code(query))
+    if "service" in _unescape("".join(text for _, text in code)).lower():
+        return ("SERVICE (federated query) is not allowed: this endpoint never sends "
+                "requests to other servers")
+    words = [text.lower() for kind, text in code if kind == "word"]
+    first = next((w for w in words if w not in ("prefix", "base")), "")
+    if first in _UPDATE_WORDS:
+        return "SPARQL Update is not allowed: this endpoint is read-only"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Answering a query (in a worker)
+
+
+def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict:
+    """A term as SPARQL 1.1 results JSON (with RDF 1.2 triple terms)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {
+            "subject": term_json(term.subject), "predicate": term_json(term.predicate),
+            "object": term_json(term.object)}}
+    encoded = {"type": "literal", "value": term.value}
+    if term.language:
+        encoded["xml:lang"] = term.language
+    elif term.datatype.value not in (_XSD_STRING, _RDF_LANG_STRING):
+        encoded["datatype"] = term.datatype.value
+    return encoded
+
+
+def _solutions_json(solutions: ox.QuerySolutions, rows: list, note: str | None) -> bytes:
+    names = [variable.value for variable in solutions.variables]
+    head: dict = {"vars": names}
+    if note:
+        head["link"] = [note]
+    bindings = [
+        {name: term_json(row[name]) for name in names if row[name] is not None} for row in rows
+    ]
+    return json.dumps({"head": head, "results": {"bindings": bindings}},
+                      ensure_ascii=False).encode()
+
+
+def _with_xml_link(body: bytes, note: str) -> bytes:
+    """A SPARQL XML result with `<link href>` closing its head (the XML results' note)."""
+    link = f'<link href="{_xml_attr(note)}"/>'.encode()
+    return body.replace(b"</head>", link + b"</head>", 1)  # pyoxigraph writes <head>...</head>
+
+
+def _xml_attr(text: str) -> str:
+    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+def _answer_solutions(solutions: ox.QuerySolutions, job: QueryJob, media_type: str) -> QueryAnswer:
+    rows = list(islice(solutions, job.row_cap + 1))
+    truncated = len(rows) > job.row_cap
+    rows = rows[: job.row_cap]
+    note = job.cap_note if truncated else None
+    body = _solutions_json(solutions, rows, note)
+    results_format = ox.QueryResultsFormat.from_media_type(media_type)
+    if results_format != ox.QueryResultsFormat.JSON:
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        body = parsed.serialize(format=results_format)
+        if note and results_format == ox.QueryResultsFormat.XML:
+            body = _with_xml_link(body, note)
+    return QueryAnswer(SOLUTIONS, media_type, body, len(rows), truncated)
+
+
+def _used_prefixes(triples: list[ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:
+    """Only the prefixes a graph uses, so that a small answer gets a short header."""
+    iris = {term.value for triple in triples for term in (triple.subject, triple.predicate,
+                                                          triple.object)
+            if isinstance(term, ox.NamedNode)}
+    return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
+
+
+def _answer_graph(triples: ox.QueryTriples, job: QueryJob, media_type: str) -> QueryAnswer:
+    kept = list(islice(triples, job.row_cap + 1))
+    truncated = len(kept) > job.row_cap
+    kept = kept[: job.row_cap]
+    rdf_format = ox.RdfFormat.from_media_type(media_type)
+    body = ox.serialize(kept, format=rdf_format, prefixes=_used_prefixes(kept, job.prefixes))
+    if truncated and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+        comment = (f"# Truncated: this answer was cut at the row cap of {job.row_cap} "
+                   "triples; the query has more.\n")
+        body = comment.encode() + body
+    return QueryAnswer(GRAPH, media_type, body, len(kept), truncated)
+
+
+def _answer_boolean(value: ox.QueryBoolean, media_type: str) -> QueryAnswer:
+    results_format = ox.QueryResultsFormat.from_media_type(media_type)
+    return QueryAnswer(BOOLEAN, media_type, value.serialize(format=results_format), 1)
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether a query names its own dataset (FROM, FROM NAMED)."""
+    return any(kind == "word" and text.lower() == "from" for kind, text in _code(query))
+
+
+def _graph_names(iris: tuple[str, ...], parameter: str) -> list[ox.NamedNode]:
+    try:
+        return [ox.NamedNode(iri) for iri in iris]
+    except ValueError as error:
+        raise SyntaxError(f"{parameter}: not an IRI ({error})") from None
+
+
+def _dataset(job: QueryJob) -> dict:
+    """pyoxigraph's dataset arguments.
+
+    The protocol's graphs, when given, replace both the query's FROM clauses and the
+    union; a query's own FROM clauses come next; otherwise the default graph is the union
+    of the named graphs (pyoxigraph's union flag would override FROM, hence the check).
+    """
+    if job.default_graphs or job.named_graphs:
+        return {
+            "default_graph": _graph_names(job.default_graphs, "default-graph-uri"),
+            "named_graphs": _graph_names(job.named_graphs, "named-graph-uri"),
+        }
+    if declares_dataset(job.query):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
+    """Run a job against a store and serialise its answer (what a worker does).
+
+    Raises SyntaxError (pyoxigraph's, with line and column) for a query that does not
+    parse or a dataset IRI that is not one.
+    """
+    result = store.query(job.query, base_iri=job.base_iri, **_dataset(job))
+    if isinstance(result, ox.QueryBoolean):
+        kind = BOOLEAN
+    elif isinstance(result, ox.QueryTriples):
+        kind = GRAPH
+    else:
+        kind = SOLUTIONS
+    media_type = job.formats.get(kind)
+    if media_type is None:  # nothing acceptable: stop before evaluating (results are lazy)
+        return QueryAnswer(kind, None)
+    if kind == BOOLEAN:
+        return _answer_boolean(result, media_type)
+    if kind == GRAPH:
+        return _answer_graph(result, job, media_type)
+    return _answer_solutions(result, job, media_type)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A worker outlives a killed server only until it notices (a second at most)."""
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _outcome(store: ox.Store | None, job: QueryJob, opening_error: str | None) -> tuple:
+    if store is None:
+        return ("failed", opening_error)
+    try:
+        return ("ok", execute(store, job))
+    except SyntaxError as error:
+        return ("syntax", str(error))
+    except (ValueError, OSError, RuntimeError) as error:  # a store or serialiser error
+        return ("failed", f"{type(error).__name__}: {error}")
+
+
+def _serve(conn: Connection, store_dir: str, parent_pid: int) -> None:
+    """A worker's life: open the store, say ready, answer jobs until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    store, opening_error = None, None
+    try:
+        store = ox.Store.read_only(store_dir)
+    except OSError as error:
+        opening_error = f"cannot open the store {store_dir}: {error}"
+    try:
+        conn.send("ready")
+        while True:
+            job = conn.recv()
+            conn.send(_outcome(store, job, opening_error))
+    except (EOFError, OSError):  # the server closed the pipe or went away
+        return
+
+
+# ---------------------------------------------------------------------------------------
+# The pool
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, store_dir: Path) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child, str(store_dir), os.getpid()),
+            name="lactgraph-sparql-worker", daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(STARTUP_TIMEOUT) or self.conn.recv() != "ready":
+            raise QueryFailed("a SPARQL worker did not start")
+        self.ready = True
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class QueryPool:
+    """Worker processes that run public queries, each stopped at the deadline."""
+
+    def __init__(self, store_dir: Path, workers: int = 2, timeout: float = 10.0) -> None:
+        self.store_dir = Path(store_dir)
+        self.timeout = timeout
+        self.pid = os.getpid()  # a pool belongs to the process that made it (not to forks)
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(max(1, workers)):
+            self._idle.put(self._start())
+        atexit.register(self.close)
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._context, self.store_dir)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._lock:
+            self._all.discard(worker)
+        if not self._closed:
+            self._idle.put(self._start())
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds a client is told to wait after a 503 (at least the query timeout)."""
+        return max(1, math.ceil(self.timeout))
+
+    def _take(self, deadline: float) -> _Worker:
+        """An idle, live worker, waiting for one until the deadline."""
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise QueryTimeout("every SPARQL worker is busy; try again later",
+                                   self.retry_after) from None
+            if worker.process.is_alive():
+                return worker
+            self._replace(worker)  # it died while idle (the OOM killer, a signal)
+
+    def run(self, job: QueryJob) -> QueryAnswer:
+        """The answer to a job, or QueryRefused, QuerySyntaxError, QueryTimeout, QueryFailed."""
+        reason = refusal(job.query)
+        if reason:
+            raise QueryRefused(reason)
+        if self._closed:
+            raise QueryFailed("the SPARQL worker pool is closed")
+        return self._run_on_a_worker(job, retry=True)
+
+    def _run_on_a_worker(self, job: QueryJob, retry: bool) -> QueryAnswer:
+        worker = self._take(time.monotonic() + self.timeout)
+        try:
+            outcome = self._ask(worker, job)
+        except (EOFError, OSError):
+            # The worker died: killed while idle (seen only now), or by this query. One
+            # retry on a fresh worker; a query that kills workers fails the second time.
+            self._replace(worker)
+            if retry:
+                return self._run_on_a_worker(job, retry=False)
+            raise QueryFailed("a SPARQL worker stopped unexpectedly") from None
+        except BaseException:
+            self._replace(worker)
+            raise
+        self._idle.put(worker)
+        return _result(outcome)
+
+    def _ask(self, worker: _Worker, job: QueryJob) -> tuple:
+        worker.wait_ready()  # start-up is not query time
+        worker.conn.send(job)
+        if not worker.conn.poll(self.timeout):
+            raise QueryTimeout(f"the query ran past the limit of {self.timeout:g} s and "
+                               "was stopped", self.retry_after)
+        return worker.conn.recv()
+
+    def close(self) -> None:
+        """Stop every worker (also run at interpreter exit)."""
+        self._closed = True
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()
+
+
+def _result(outcome: tuple) -> QueryAnswer:
+    status, value = outcome
+    if status == "ok":
+        return value
+    if status == "syntax":
+        raise QuerySyntaxError(value)
+    raise QueryFailed(value)
