@@ -45,7 +45,7 @@ class LiveServer:
             try:
                 if requests.get(self.url + "healthz", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not start in time")
