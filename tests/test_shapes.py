@@ -45,7 +45,7 @@ REFERENCE = RdfWriter(Graph(), IRIS).reference_iri(sample_references()[0])
 GROUP = URIRef(IRIS.group("Aesthetic procedures"))
 ALIAS = URIRef(IRIS.alias("Intradermotherapy"))
 BRAND = URIRef(IRIS.brand("Mesoderm"))
-CITATION = URIRef(f"{PRODUCT}#citation-1")
+CITATION = URIRef(f"{PRODUCT}#citation-en-1")
 PK_RANGE = URIRef(f"{PRODUCT}#pk-oral-bioavailability")
 PK_SINGLE = URIRef(f"{PRODUCT}#pk-half-life")
 ANY_PATH = URIRef("urn:test:any-path")  # the result's path is not compared
@@ -302,6 +302,6 @@ def test_hand_written_minimal_entry_gives_two_warnings(inference):
     assert violations(found) == []
     assert sorted((str(f.focus), str(f.path)) for f in warnings(found)) == [
         (str(product), str(LG.belongsToGroup)),
-        (f"{product}#citation-1", str(C4O.denotes)),
+        (f"{product}#citation-en-1", str(C4O.denotes)),
     ]
     assert conforms

@@ -17,15 +17,26 @@ from .iris import IriScheme
 from .merge import merge_products
 from .rdfio import write_atomically
 from .records import Product
+from .sources.export import read_export_file
 from .sources.page import read_page_file
 from .to_rdf import products_graph
 from .validate import Report, format_text, load_rules, validate_graph
 
 GRAPH_FILE = "lactgraph.ttl"
 
-# Readers by file suffix: each turns one file into records, or raises SourceError.
-READERS: dict[str, Callable[[Path], list[Product]]] = {
-    ".txt": lambda path: [read_page_file(path)],
+Reader = Callable[[Path], tuple[list[Product], list[SourceError]]]
+
+
+def _read_page(path: Path) -> tuple[list[Product], list[SourceError]]:
+    return [read_page_file(path)], []
+
+
+# Readers by file suffix: each turns one file into the records it holds and an error for
+# each record it could not read (a page is one record; an export file, many).
+READERS: dict[str, Reader] = {
+    ".txt": _read_page,
+    ".json": read_export_file,
+    ".jsonl": read_export_file,
 }
 
 
@@ -72,9 +83,11 @@ def read_sources(files: Iterable[Path]) -> tuple[list[Product], list[SourceError
             errors.append(SourceError(str(path), None, message))
             continue
         try:
-            products.extend(reader(path))
+            read, failed = reader(path)
         except SourceError as error:
-            errors.append(error)
+            read, failed = [], [error]
+        products.extend(read)
+        errors.extend(failed)
     return products, errors
 
 

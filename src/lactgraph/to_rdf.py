@@ -129,8 +129,11 @@ class RdfWriter:
         for value in product.pharmacokinetics:
             self._pharmacokinetic_value(node, value)
         self._references(node, product.references)
-        for number, citation in enumerate(product.citations, start=1):
-            self._citation(node, number, citation, product.references)
+        numbers: dict[str, int] = {}
+        for citation in product.citations:  # numbered per language: a page has one
+            numbers[citation.language] = numbers.get(citation.language, 0) + 1
+            pointer = URIRef(f"{node}#citation-{citation.language}-{numbers[citation.language]}")
+            self._citation(node, pointer, citation, product.references)
         return node
 
     def group(self, name: str, lang: str, translations: dict[str, str]) -> URIRef:
@@ -241,9 +244,8 @@ class RdfWriter:
         self._add(product, self.lg.bibliography, head)
 
     def _citation(
-        self, product: URIRef, number: int, citation: Citation, references: list[Reference]
+        self, product: URIRef, node: URIRef, citation: Citation, references: list[Reference]
     ) -> None:
-        node = URIRef(f"{product}#citation-{number}")
         self._add(node, RDF.type, C4O.InTextReferencePointer)
         self._add(node, C4O.hasContent, Literal(citation.text))
         self._add(node, DCTERMS.isPartOf, product)

@@ -121,7 +121,7 @@ def test_bibliography_and_author_lists_are_proper_lists(server):
 def test_hash_iris_are_described_in_their_products_document(server):
     graph = Graph().parse(data=requests.get(server.url + "product/mesotherapy.ttl",
                                             timeout=10).text, format="turtle")
-    citation = URIRef(server.url + "product/mesotherapy#citation-1")
+    citation = URIRef(server.url + "product/mesotherapy#citation-en-1")
     content = graph.value(citation, URIRef("http://purl.org/spar/c4o/hasContent"))
     assert content is not None
     assert (citation, DCTERMS.isPartOf, ns(server)["product/mesotherapy"]) in graph

@@ -229,11 +229,11 @@ def _name_score(cited: str, author: str) -> tuple[str, float] | None:
 
 
 def _score(cited: str, year: int, reference: Reference) -> tuple[str, float] | None:
-    if not reference.authors:
+    dated = _year_score(year, reference.year)  # cheap: rules most references out first
+    if dated is None or not reference.authors:
         return None
     named = _name_score(cited, reference.authors[0])
-    dated = _year_score(year, reference.year)
-    if named is None or dated is None:
+    if named is None:
         return None
     method, confidence = named
     year_confidence, corrected = dated

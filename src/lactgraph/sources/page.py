@@ -299,19 +299,25 @@ _LEVEL_HEADING = re.compile(
 )
 
 
+def _wording_languages() -> dict[str, set[str]]:
+    """Folded level wording -> the languages that use it (former wordings are English)."""
+    languages: dict[str, set[str]] = {}
+    for risk in RISK_LEVELS:
+        for texts in (risk.risk_name, risk.compatibility_name, risk.description):
+            for lang, text in texts.items():
+                languages.setdefault(fold(text), set()).add(lang)
+        for text in risk.former_descriptions:
+            languages.setdefault(fold(text), set()).add("en")
+    return languages
+
+
+_WORDING_LANGUAGES = _wording_languages()
+
+
 def _wording_language(wording: str) -> str | None:
     """The language of a level wording, when only one language uses it."""
-    key = fold(wording)
-    found = {
-        lang
-        for risk in RISK_LEVELS
-        for texts in (risk.risk_name, risk.compatibility_name, risk.description)
-        for lang, text in texts.items()
-        if fold(text) == key
-    }
-    if any(fold(text) == key for risk in RISK_LEVELS for text in risk.former_descriptions):
-        found.add("en")
-    return found.pop() if len(found) == 1 else None
+    found = _WORDING_LANGUAGES.get(fold(wording), set())
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _level_line(number: int, text: str) -> Line | None:
@@ -322,11 +328,12 @@ def _level_line(number: int, text: str) -> Line | None:
         wording = heading["wording"]
         language = "en" if heading["suffix"].casefold() == "for breastfeeding" else "es"
     else:
-        wording, language = stripped, _wording_language(stripped)
-    level = level_for_wording(wording)
-    if level is None:
-        return None
-    return Line(number, text, Kind.LEVEL, language, value=wording, level=level)
+        wording = stripped
+        if level_for_wording(wording) is None:
+            return None
+        language = _wording_language(stripped)
+    return Line(number, text, Kind.LEVEL, language, value=wording,
+                level=level_for_wording(wording))
 
 
 def _table_row(number: int, text: str) -> Line | None:

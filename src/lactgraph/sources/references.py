@@ -49,8 +49,12 @@ def _strip_link_labels(text: str) -> tuple[str, _Links]:
     return text.rstrip(), _Links(abstract, full_text)
 
 
-def _split_authors(segment: str) -> list[str]:
-    """Ordered authors; "et al" is a marker, not an author."""
+def split_authors(segment: str) -> list[str]:
+    """Ordered authors of an authors segment (a page line's or the export's `autores`).
+
+    "et al" is a marker, not an author. Public so that every reader splits authors alike:
+    the first author is part of a reference's IRI key.
+    """
     authors = [a.strip() for a in segment.rstrip(".").split(", ")]
     return [a for a in authors if a and a.casefold().rstrip(".") != "et al"]
 
@@ -76,7 +80,7 @@ def parse_reference(text: str, position: int) -> Reference:
         year = int(tail["year_again"] or tail["year"])
         body = body[: tail.start()] + (tail["journal_end"] or "")
     segments = _SEGMENT_END.split(body) if body else []
-    authors = _split_authors(segments[0]) if segments else []
+    authors = split_authors(segments[0]) if segments else []
     # Without a year there is no telling where the title ends and the journal starts.
     journal_at = len(segments) - 1 if tail and len(segments) >= 2 else len(segments)
     journal = _clean(segments[journal_at]) if journal_at < len(segments) else None

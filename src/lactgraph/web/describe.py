@@ -3,7 +3,7 @@
 A description is what a document about the entity must hold to stand alone:
 
 - its own triples, those of its hash sub-resources (`product/x#pk-half-life`,
-  `product/x#citation-1`) and of the RDF lists it links (`lg:bibliography`), complete so
+  `product/x#citation-en-1`) and of the RDF lists it links (`lg:bibliography`), complete so
   that they serialise as lists;
 - the references it cites, in full, with their `bibo:authorList`;
 - the triples pointing at it from named resources (an alias's `lg:aliasOf`, a group's

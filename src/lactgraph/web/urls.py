@@ -53,7 +53,7 @@ def iri_of(path: str) -> str:
 def document(iri: str, extension: str) -> str:
     """The URL of the document describing iri in a format ('ttl', 'html', ...).
 
-    A hash IRI (product/x#citation-1) is described in its document's resource's
+    A hash IRI (product/x#citation-en-1) is described in its document's resource's
     document; the HTML form keeps the fragment so that a browser lands on its entry.
     """
     resource, _, fragment = iri.partition("#")
