@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .config import Settings, settings_from_env
 from .errors import LactgraphError
+from .link.cli import add_link_commands
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -135,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 ADDERS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_build, _add_validate, _add_import, _add_serve,
+    _add_build, _add_validate, _add_import, _add_serve, add_link_commands,
 ]
 
 

@@ -10,47 +10,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-DEFAULT_BASE = "https://w3id.org/lactgraph/"
+from .link.prefixes import default_base, own_prefixes, vocabulary_prefixes
 
-# Namespaces reused from standard vocabularies (DESIGN.md §3).
-PREFIXES: dict[str, str] = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "bibo": "http://purl.org/ontology/bibo/",
-    "fabio": "http://purl.org/spar/fabio/",
-    "cito": "http://purl.org/spar/cito/",
-    "c4o": "http://purl.org/spar/c4o/",
-    "prism": "http://prismstandard.org/namespaces/basic/2.0/",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "void": "http://rdfs.org/ns/void#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "vann": "http://purl.org/vocab/vann/",
-}
+DEFAULT_BASE = default_base()
+
+# The prefix map is committed once, in data/prefixes.json (link/prefixes.py reads it).
+PREFIXES: dict[str, str] = vocabulary_prefixes()
 
 
 def lactgraph_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     """The project's own prefixes for a base IRI, merged with the standard ones."""
-    own = {
-        "lg": f"{base}ontology#",
-        "lgs": f"{base}shapes#",
-        "product": f"{base}product/",
-        "group": f"{base}group/",
-        "alias": f"{base}alias/",
-        "brand": f"{base}brand/",
-        "writing": f"{base}writing/",
-        "reference": f"{base}reference/",
-        "risk": f"{base}risk/",
-        "country": f"{base}country/",
-    }
-    return {**own, **PREFIXES}
+    return {**own_prefixes(base), **PREFIXES}
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions["lactgraph"] = Site.open(settings)
 
-    from . import entities, meta, pages, sparql
+    from . import entities, mappings, meta, pages, sparql
 
-    for module in (sparql, entities, pages, meta):
+    for module in (sparql, entities, pages, meta, mappings):
         app.register_blueprint(module.blueprint)
     cors.init_app(app)
 

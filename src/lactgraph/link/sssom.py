@@ -1,0 +1,518 @@
+"""SSSOM/TSV mapping sets: read, write and check, with problems that name file and line.
+
+The format (SSSOM 1.x, TSV serialisation): a YAML header whose every line starts with `#`
+(mapping_set_id, license, curie_map and other set-level metadata), then a tab-separated
+table whose first row names the columns. Multivalued columns join values with `|`.
+
+Read and written here with PyYAML, csv and curies rather than sssom-py (pandas and
+LinkML, about 360 MB installed) or sssom-pydantic: curators move rows between files by
+hand, so we keep every row as written (no condensing of common values into the header, no
+silent built-in prefixes) and report each problem with its line. The tests read our files
+with sssom-pydantic as an independent check of the format.
+
+A `Mapping` keeps its cells as text, exactly as in the file, so a read-write round trip
+changes nothing; typed access (confidence, negation) goes through properties.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import textwrap
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import LactgraphError, SourceError
+from ..rdfio import write_atomically
+from . import prefixes
+from .targets import TARGETS, target_of_curie
+
+SUFFIX = ".sssom.tsv"
+CANDIDATES_DIR = "candidates"
+NOT = "Not"
+
+SKOS_PREDICATES = tuple(f"skos:{name}Match" for name in
+                        ("exact", "close", "broad", "narrow", "related"))
+# The matching processes of the Semantic Mapping Vocabulary (semapv), plus mapping review.
+JUSTIFICATIONS = frozenset(f"semapv:{name}" for name in (
+    "LexicalMatching", "LogicalReasoning", "CompositeMatching", "UnspecifiedMatching",
+    "SemanticSimilarityThresholdMatching", "LexicalSimilarityThresholdMatching",
+    "StructuralMatching", "InstanceBasedMatching", "BackgroundKnowledgeBasedMatching",
+    "MappingChaining", "MappingInversion", "ManualMappingCuration", "MappingReview",
+))
+
+REQUIRED_METADATA = ("mapping_set_id", "license", "curie_map")
+REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
+# The mapping slots of the SSSOM schema, in its order (the order we write columns in).
+COLUMNS = (
+    "record_id", "subject_id", "subject_label", "subject_category", "predicate_id",
+    "predicate_label", "predicate_modifier", "object_id", "object_label", "object_category",
+    "mapping_justification", "author_id", "author_label", "reviewer_id", "reviewer_label",
+    "creator_id", "creator_label", "license", "subject_type", "subject_source",
+    "subject_source_version", "object_type", "object_source", "object_source_version",
+    "predicate_type", "mapping_provider", "mapping_source", "mapping_cardinality",
+    "cardinality_scope", "mapping_tool", "mapping_tool_id", "mapping_tool_version",
+    "mapping_date", "publication_date", "review_date", "confidence", "reviewer_agreement",
+    "curation_rule", "curation_rule_text", "subject_match_field", "object_match_field",
+    "match_string", "subject_preprocessing", "object_preprocessing", "similarity_score",
+    "similarity_measure", "see_also", "issue_tracker_item", "derived_from", "other", "comment",
+)
+MULTIVALUED = frozenset((
+    "author_id", "author_label", "creator_id", "creator_label", "reviewer_id",
+    "reviewer_label", "curation_rule", "curation_rule_text", "match_string", "see_also",
+    "subject_match_field", "object_match_field", "subject_preprocessing",
+    "object_preprocessing", "cardinality_scope", "derived_from",
+))
+# Columns whose values are CURIEs (entity references in the SSSOM schema).
+CURIE_COLUMNS = frozenset((
+    "record_id", "subject_id", "predicate_id", "object_id", "mapping_justification",
+    "author_id", "reviewer_id", "creator_id", "subject_source", "object_source",
+    "mapping_tool_id", "curation_rule", "subject_match_field", "object_match_field",
+    "subject_preprocessing", "object_preprocessing", "issue_tracker_item", "derived_from",
+))
+# Prefixes every SSSOM reader knows, which a curie_map may leave out.
+BUILTIN_PREFIXES = frozenset(("owl", "rdf", "rdfs", "skos", "semapv", "sssom", "xsd", "linkml"))
+# Set-level keys written first, in this order; curie_map always last (it is the longest).
+_METADATA_ORDER = ("mapping_set_id", "mapping_set_title", "mapping_set_description",
+                   "mapping_set_version", "license", "creator_id", "mapping_tool",
+                   "mapping_tool_version", "mapping_date", "comment")
+
+
+@dataclass
+class Mapping:
+    """One row of a mapping set: column -> text as written (multivalued joined by `|`)."""
+
+    values: dict[str, str]
+    line: int | None = None
+
+    @classmethod
+    def of(cls, subject_id: str, predicate_id: str, object_id: str, justification: str,
+           **columns: object) -> Mapping:
+        """A mapping from typed values; None and empty values are left out."""
+        values = {"subject_id": subject_id, "predicate_id": predicate_id,
+                  "object_id": object_id, "mapping_justification": justification}
+        for column, value in columns.items():
+            if value is None or value == "" or value == ():
+                continue
+            if isinstance(value, list | tuple):
+                value = "|".join(str(v) for v in value)
+            values[column] = str(value)
+        return cls(values)
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "").strip()
+
+    def all(self, column: str) -> list[str]:
+        """The values of a column, split if it is multivalued."""
+        text = self.get(column)
+        if not text:
+            return []
+        return [v.strip() for v in text.split("|")] if column in MULTIVALUED else [text]
+
+    @property
+    def subject_id(self) -> str:
+        return self.get("subject_id")
+
+    @property
+    def predicate_id(self) -> str:
+        return self.get("predicate_id")
+
+    @property
+    def object_id(self) -> str:
+        return self.get("object_id")
+
+    @property
+    def justification(self) -> str:
+        return self.get("mapping_justification")
+
+    @property
+    def negated(self) -> bool:
+        """A rejected pair, kept so that it is never proposed again."""
+        return self.get("predicate_modifier") == NOT
+
+    @property
+    def confidence(self) -> float | None:
+        try:
+            return float(self.get("confidence"))
+        except ValueError:
+            return None
+
+
+@dataclass
+class MappingSet:
+    """A mapping set file: its header, its rows, and where it came from."""
+
+    metadata: dict[str, Any]
+    mappings: list[Mapping] = field(default_factory=list)
+    path: Path | None = None
+    columns: list[str] = field(default_factory=list)  # as read; empty for a new set
+    header: list[str] = field(default_factory=list)  # header lines as read, without '#'
+    problems: list[SourceError] = field(default_factory=list)  # rows that could not be read
+
+    @property
+    def name(self) -> str:
+        """The file name without `.sssom.tsv`: a target's name for a target's file."""
+        name = self.path.name if self.path else str(self.metadata.get("mapping_set_id", ""))
+        name = name.rsplit("/", 1)[-1]
+        return name[: -len(SUFFIX)] if name.endswith(SUFFIX) else name
+
+    @property
+    def curie_map(self) -> dict[str, str]:
+        value = self.metadata.get("curie_map")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def is_candidates(self) -> bool:
+        """Machine candidates live under a `candidates/` folder and are never published."""
+        return self.path is not None and CANDIDATES_DIR in self.path.parent.parts
+
+    def where(self, line: int | None, message: str) -> SourceError:
+        return SourceError(str(self.path or "<mapping set>"), line, message)
+
+    def header_line(self, key: str) -> int | None:
+        """The line of a header key (for messages), or None if absent."""
+        pattern = re.compile(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:")
+        return next((n for n, text in enumerate(self.header, 1) if pattern.match(text)), None)
+
+
+class MappingsInvalid(LactgraphError):
+    """Mapping sets with problems; each names its file and line."""
+
+    def __init__(self, problems: list[SourceError]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"{len(problems)} problem(s) in mapping sets:\n{lines}")
+
+
+# -- reading -------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """YAML dates as ISO text, so that a round trip writes what was read."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _metadata(header: list[str], path: str) -> dict[str, Any]:
+    try:
+        metadata = yaml.safe_load(textwrap.dedent("".join(header))) if header else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise SourceError(path, mark.line + 1 if mark else 1,
+                          f"the header is not YAML: {problem}") from None
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise SourceError(path, 1, "the header must be a YAML mapping of metadata keys")
+    return _plain(metadata)
+
+
+def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
+    """A mapping set from SSSOM/TSV text; raises SourceError if it cannot be read at all.
+
+    Rows of the wrong width are recorded in `problems` and skipped, so that a check can
+    report every problem of a file at once.
+    """
+    where = str(path or "<mapping set>")
+    lines = text.splitlines(keepends=True)
+    header = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        header.append(line[1:])
+    metadata = _metadata(header, where)
+    body = lines[len(header):]
+    reader = csv.reader(body, delimiter="\t")
+    columns_line = len(header) + 1
+    try:
+        columns = [c.strip() for c in next(reader)]
+    except StopIteration:
+        raise SourceError(where, columns_line, "no column header row after the YAML "
+                          "header") from None
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        raise SourceError(where, columns_line, f"column(s) named twice: {', '.join(duplicated)}")
+    mapping_set = MappingSet(metadata, [], path, columns, header)
+    consumed = reader.line_num
+    for cells in reader:
+        line = len(header) + consumed + 1
+        consumed = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(columns):
+            mapping_set.problems.append(mapping_set.where(
+                line, f"{len(cells)} cells where the header row names {len(columns)} columns"))
+            continue
+        values = {c: v for c, v in zip(columns, cells, strict=True) if v.strip()}
+        mapping_set.mappings.append(Mapping(values, line))
+    return mapping_set
+
+
+def read_mapping_set(path: Path) -> MappingSet:
+    """Read one SSSOM/TSV file."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise SourceError(str(path), None, "file not found") from None
+    except UnicodeDecodeError as error:
+        raise SourceError(str(path), None, f"not UTF-8 ({error.reason})") from None
+    return parse_mapping_set(text, path)
+
+
+def mapping_files(paths: Iterable[Path]) -> list[Path]:
+    """The `*.sssom.tsv` files named or found in folders (recursively), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob(f"*{SUFFIX}") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise SourceError(str(path), None, "file or folder not found")
+    return found
+
+
+def read_mapping_sets(paths: Iterable[Path]) -> list[MappingSet]:
+    return [read_mapping_set(path) for path in mapping_files(paths)]
+
+
+# -- writing -------------------------------------------------------------------------------
+
+def _ordered_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    first = {k: metadata[k] for k in _METADATA_ORDER if k in metadata}
+    rest = {k: v for k, v in metadata.items() if k not in first and k != "curie_map"}
+    curie_map = {"curie_map": metadata["curie_map"]} if "curie_map" in metadata else {}
+    return {**first, **rest, **curie_map}
+
+
+def _columns(mapping_set: MappingSet) -> list[str]:
+    used = {c for m in mapping_set.mappings for c, v in m.values.items() if v}
+    used.update(REQUIRED_COLUMNS)
+    known = [c for c in COLUMNS if c in used]
+    extra = [c for c in mapping_set.columns if c in used and c not in COLUMNS]
+    extra += sorted(used - set(known) - set(extra))
+    return known + extra
+
+
+def format_mapping_set(mapping_set: MappingSet) -> str:
+    """SSSOM/TSV text: the YAML header, then one row per mapping in the given order."""
+    out = io.StringIO()
+    dumped = yaml.safe_dump(_ordered_metadata(mapping_set.metadata), sort_keys=False,
+                            allow_unicode=True, default_flow_style=False, width=4096)
+    for line in dumped.splitlines():
+        out.write(f"#{line}\n")
+    columns = _columns(mapping_set)
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(columns)
+    for mapping in mapping_set.mappings:
+        writer.writerow([mapping.values.get(c, "") for c in columns])
+    return out.getvalue()
+
+
+def write_mapping_set(mapping_set: MappingSet, path: Path) -> None:
+    """Write atomically: a reader sees the old file or the new one, never a part."""
+    write_atomically(path, format_mapping_set(mapping_set).encode("utf-8"))
+
+
+def curie_map_for(curies_used: Iterable[str], base: str | None = None) -> dict[str, str]:
+    """The header curie_map for CURIEs: their prefixes, from the committed map, sorted."""
+    committed = prefixes.prefix_map(base)
+    used = {c.split(":", 1)[0] for c in curies_used if ":" in c}
+    return {p: committed[p] for p in sorted(used, key=str.casefold) if p in committed}
+
+
+def used_curies(mappings: Iterable[Mapping]) -> Iterator[str]:
+    for mapping in mappings:
+        for column in CURIE_COLUMNS:
+            yield from mapping.all(column)
+
+
+# -- checking ------------------------------------------------------------------------------
+
+def _check_metadata(ms: MappingSet) -> Iterator[SourceError]:
+    for key in REQUIRED_METADATA:
+        if not ms.metadata.get(key):
+            yield ms.where(1, f"the header has no {key} (required: "
+                              f"{', '.join(REQUIRED_METADATA)})")
+    for key in ("mapping_set_id", "license"):
+        value = ms.metadata.get(key)
+        if value and not re.match(r"^https?://\S+$", str(value)):
+            yield ms.where(ms.header_line(key), f"{key} {value!r} is not an http(s) IRI")
+    if "curie_map" in ms.metadata and not isinstance(ms.metadata["curie_map"], dict):
+        yield ms.where(ms.header_line("curie_map"), "curie_map must map prefixes to IRIs")
+    committed = prefixes.prefix_map()
+    for prefix, namespace in ms.curie_map.items():
+        expected = committed.get(prefix)
+        if expected is None:
+            yield ms.where(ms.header_line(prefix), f"prefix {prefix!r} is not in the committed "
+                           "prefix map (src/lactgraph/data/prefixes.json)")
+        elif namespace != expected:
+            yield ms.where(ms.header_line(prefix), f"prefix {prefix!r} maps to {namespace!r}; "
+                           f"the committed prefix map says {expected!r}")
+
+
+def _check_columns(ms: MappingSet) -> Iterator[SourceError]:
+    line = len(ms.header) + 1
+    missing = [c for c in REQUIRED_COLUMNS if c not in ms.columns]
+    if missing:
+        yield ms.where(line, f"missing required column(s): {', '.join(missing)}")
+    extensions = {d.get("slot_name") for d in ms.metadata.get("extension_definitions") or []
+                  if isinstance(d, dict)}
+    unknown = [c for c in ms.columns if c not in COLUMNS and c not in extensions]
+    if unknown:
+        yield ms.where(line, f"unknown column(s): {', '.join(unknown)} (not SSSOM slots, "
+                             "nor declared in extension_definitions)")
+
+
+def _check_curie(ms: MappingSet, column: str, curie: str) -> str | None:
+    """A problem with one CURIE of a row, or None."""
+    if not re.fullmatch(r"[A-Za-z_][\w.-]*:\S+", curie):
+        return f"{column} {curie!r} is not a CURIE (prefix:identifier)"
+    prefix = curie.split(":", 1)[0]
+    standard = prefixes.standardize(curie)
+    if standard is None:
+        return (f"{column} {curie!r}: prefix {prefix!r} is not in the committed prefix map "
+                "(src/lactgraph/data/prefixes.json)")
+    if standard != curie:
+        return f"{column} {curie!r}: write it {standard!r} (the committed prefix)"
+    if prefix not in ms.curie_map and prefix not in BUILTIN_PREFIXES:
+        return f"{column} {curie!r}: prefix {prefix!r} is not declared in the header's curie_map"
+    return None
+
+
+def _check_target(ms: MappingSet, mapping: Mapping) -> str | None:
+    """A problem with the object's target, or None: right namespace, right IRI form."""
+    curie = prefixes.standardize(mapping.object_id) or mapping.object_id
+    target = target_of_curie(curie)
+    file_target = TARGETS.get(ms.name)
+    if target is None:
+        return f"object_id {mapping.object_id!r} is not an identifier of a known target " \
+               f"({', '.join(TARGETS)})"
+    if file_target is not None and target is not file_target:
+        return f"object_id {mapping.object_id!r} belongs in {target.name}{SUFFIX}, " \
+               f"not in {ms.name}{SUFFIX}"
+    iri = prefixes.expand(curie) or ""
+    if not re.match(target.iri_pattern, iri):
+        return f"object_id {mapping.object_id!r} is not a {target.title} identifier " \
+               f"(expected {target.prefix}:{target.local_id})"
+    return None
+
+
+def _check_row(ms: MappingSet, mapping: Mapping) -> Iterator[str]:
+    for column in REQUIRED_COLUMNS:
+        if not mapping.get(column):
+            yield f"empty {column} (required)"
+    for column in sorted(CURIE_COLUMNS & mapping.values.keys()):
+        for curie in mapping.all(column):
+            if problem := _check_curie(ms, column, curie):
+                yield problem
+    if mapping.subject_id and not re.match(r"^(product|reference):", mapping.subject_id):
+        yield f"subject_id {mapping.subject_id!r} is not a lactgraph product or reference"
+    if mapping.predicate_id and mapping.predicate_id not in SKOS_PREDICATES:
+        yield f"predicate_id {mapping.predicate_id!r}: expected one of " \
+              f"{', '.join(SKOS_PREDICATES)}"
+    modifier = mapping.get("predicate_modifier")
+    if modifier and modifier != NOT:
+        yield f"predicate_modifier {modifier!r}: the only modifier is {NOT!r}"
+    if mapping.justification and mapping.justification not in JUSTIFICATIONS:
+        yield f"mapping_justification {mapping.justification!r} is not a semapv matching " \
+              "process"
+    confidence = mapping.confidence
+    if mapping.get("confidence") and (confidence is None or not 0 <= confidence <= 1):
+        yield f"confidence {mapping.get('confidence')!r}: expected a number from 0 to 1"
+    if mapping.object_id and (problem := _check_target(ms, mapping)):
+        yield problem
+
+
+def check_mapping_set(ms: MappingSet) -> list[SourceError]:
+    """Everything wrong with one file on its own: header, columns, every row."""
+    problems = [*ms.problems, *_check_metadata(ms), *_check_columns(ms)]
+    seen: dict[tuple[str, ...], int | None] = {}
+    for mapping in ms.mappings:
+        problems.extend(ms.where(mapping.line, text) for text in _check_row(ms, mapping))
+        key = (mapping.subject_id, mapping.predicate_id, mapping.get("predicate_modifier"),
+               mapping.object_id)
+        if key in seen:
+            problems.append(ms.where(mapping.line, f"the same mapping as line {seen[key]}"))
+        seen.setdefault(key, mapping.line)
+    return sorted(problems, key=lambda problem: problem.line or 0)
+
+
+def check_conflicts(accepted: Iterable[MappingSet]) -> list[SourceError]:
+    """Contradictions across the accepted sets.
+
+    One subject mapped exactly to two objects of one target; a triple both accepted and
+    rejected (a Not row).
+    """
+    problems: list[SourceError] = []
+    exact: dict[tuple[str, str], tuple[MappingSet, Mapping]] = {}
+    decided: dict[tuple[str, str, str], dict[bool, tuple[MappingSet, Mapping]]] = {}
+    for ms in accepted:
+        for mapping in ms.mappings:
+            triple = (mapping.subject_id, mapping.predicate_id, mapping.object_id)
+            sides = decided.setdefault(triple, {})
+            sides.setdefault(mapping.negated, (ms, mapping))
+            other = sides.get(not mapping.negated)
+            if other is not None:
+                seen_at = f"{other[0].path}:{other[1].line}"
+                problems.append(ms.where(mapping.line, f"{' '.join(triple)} is both accepted "
+                                         f"and rejected (see {seen_at})"))
+            target = target_of_curie(mapping.object_id)
+            if mapping.negated or mapping.predicate_id != "skos:exactMatch" or target is None:
+                continue
+            first = exact.setdefault((mapping.subject_id, target.name), (ms, mapping))
+            if first[1].object_id != mapping.object_id:
+                problems.append(ms.where(mapping.line, (
+                    f"{mapping.subject_id} has two exact matches in {target.title}: "
+                    f"{first[1].object_id} ({first[0].path}:{first[1].line}) and "
+                    f"{mapping.object_id}")))
+    return problems
+
+
+def check_subjects(sets: Iterable[MappingSet], subjects: set[str],
+                   base: str | None = None) -> list[SourceError]:
+    """Rows whose subject is not a product or reference of the graph (by IRI)."""
+    problems = []
+    for ms in sets:
+        for mapping in ms.mappings:
+            iri = prefixes.expand(mapping.subject_id, base)
+            if iri is not None and iri not in subjects:
+                problems.append(ms.where(mapping.line, f"subject {mapping.subject_id} is not a "
+                                                       "product or reference of the graph"))
+    return problems
+
+
+def check_mapping_sets(sets: list[MappingSet], subjects: set[str] | None = None,
+                       base: str | None = None) -> list[SourceError]:
+    """Every problem: each file on its own, then conflicts among accepted sets, then
+    subjects unknown to the graph (when the graph's subjects are given)."""
+    problems = [p for ms in sets for p in check_mapping_set(ms)]
+    problems += check_conflicts(ms for ms in sets if not ms.is_candidates)
+    if subjects is not None:
+        problems += check_subjects(sets, subjects, base)
+    return problems
+
+
+def read_and_check(paths: Iterable[Path], subjects: set[str] | None = None,
+                   base: str | None = None) -> tuple[list[MappingSet], list[SourceError]]:
+    """Read every mapping file under paths and check them all; a file that cannot be read
+    at all is one problem among the others, not the end of the check."""
+    sets: list[MappingSet] = []
+    problems: list[SourceError] = []
+    for path in mapping_files(paths):
+        try:
+            sets.append(read_mapping_set(path))
+        except SourceError as error:
+            problems.append(error)
+    return sets, problems + check_mapping_sets(sets, subjects, base)

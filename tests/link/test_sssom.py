@@ -1,0 +1,215 @@
+"""SSSOM/TSV mapping sets: round trips, CURIEs, and problems that name file and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lactgraph.link import prefixes
+from lactgraph.link.sssom import (
+    CURIE_COLUMNS,
+    Mapping,
+    MappingSet,
+    check_mapping_sets,
+    format_mapping_set,
+    parse_mapping_set,
+    read_and_check,
+    read_mapping_set,
+    write_mapping_set,
+)
+from lactgraph.link.subjects import graph_subjects
+from lactgraph.rdfio import read_graph
+
+from .conftest import FIXTURES, OUR_GRAPH, lactgraph
+
+ACCEPTED = FIXTURES / "mappings"
+HEADER = """\
+#mapping_set_id: https://w3id.org/lactgraph/mappings/chebi.sssom.tsv
+#license: https://creativecommons.org/licenses/by-nc-sa/4.0/
+#curie_map:
+#  CHEBI: http://purl.obolibrary.org/obo/CHEBI_
+#  product: https://w3id.org/lactgraph/product/
+#  semapv: https://w3id.org/semapv/vocab/
+#  skos: http://www.w3.org/2004/02/skos/core#
+"""
+COLUMNS = "subject_id\tpredicate_id\tpredicate_modifier\tobject_id\tmapping_justification\t" \
+          "confidence\n"
+
+
+def lines_of(problems) -> list[tuple[int | None, str]]:
+    return [(p.line, p.message) for p in problems]
+
+
+@pytest.mark.parametrize("name", ["wikidata", "chebi", "atc"])
+def test_a_mapping_set_round_trips_unchanged(name):
+    path = ACCEPTED / f"{name}.sssom.tsv"
+    text = path.read_text("utf-8")
+    assert format_mapping_set(parse_mapping_set(text, path)) == text
+
+
+def test_written_then_read_gives_the_same_rows(tmp_path):
+    rows = [Mapping.of("product:st-john-s-wort", "skos:exactMatch", "wikidata:Q90000005",
+                       "semapv:LexicalMatching", subject_label="St John's \"wort\"",
+                       confidence=0.9, match_string=["st john's wort", "hiperico"],
+                       subject_match_field=["skos:prefLabel"])]
+    metadata = {"mapping_set_id": "https://w3id.org/lactgraph/mappings/x.sssom.tsv",
+                "license": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+                "curie_map": {"product": prefixes.expand("product:"),
+                              "wikidata": prefixes.expand("wikidata:")}}
+    write_mapping_set(MappingSet(metadata, rows), tmp_path / "x.sssom.tsv")
+    read = read_mapping_set(tmp_path / "x.sssom.tsv")
+    assert read.metadata == metadata
+    assert [m.values for m in read.mappings] == [rows[0].values]
+    assert read.mappings[0].all("match_string") == ["st john's wort", "hiperico"]
+    assert read.mappings[0].line == 6 + 1  # 6 header lines, the column row, then the row
+
+
+def test_the_fixture_sets_are_valid_and_every_curie_expands():
+    graph = read_graph([OUR_GRAPH])
+    sets, problems = read_and_check([ACCEPTED], graph_subjects(graph))
+    assert problems == []
+    assert {ms.name for ms in sets} == {"wikidata", "chebi", "atc"}
+    for ms in sets:
+        for prefix, namespace in ms.curie_map.items():
+            assert prefixes.prefix_map()[prefix] == namespace
+        for mapping in ms.mappings:
+            for column in CURIE_COLUMNS & mapping.values.keys():
+                for curie in mapping.all(column):
+                    assert prefixes.expand(curie), curie
+
+
+def test_another_sssom_implementation_reads_our_files_alike():
+    sssom_pydantic = pytest.importorskip("sssom_pydantic")
+    for path in sorted(ACCEPTED.glob("*.sssom.tsv")):
+        ours = read_mapping_set(path)
+        theirs, _, mapping_set, errors = sssom_pydantic.read(path, return_errors=True)
+        assert errors == []
+        assert str(mapping_set.id) == ours.metadata["mapping_set_id"]
+        assert [(m.subject.curie, m.predicate.curie, m.object.curie, m.predicate_modifier == "Not",
+                 m.confidence) for m in theirs] == \
+            [(m.subject_id, m.predicate_id, m.object_id, m.negated, m.confidence)
+             for m in ours.mappings]
+
+
+def test_each_problem_of_a_file_names_its_line(tmp_path):
+    rows = [
+        "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\t0.9",  # fine
+        "product:b\towl:sameAs\t\tCHEBI:2\tsemapv:LexicalMatching\t",
+        "product:c\tskos:exactMatch\tNo\tCHEBI:3\tsemapv:Guessing\t1.5",
+        "product:d\tskos:exactMatch\t\tCHEBI:abc\tsemapv:LexicalMatching\t",
+        "product:e\tskos:exactMatch\t\tMESH:D000082\tsemapv:LexicalMatching\t",
+        "product:f\tskos:exactMatch\t\tfoo:1\tsemapv:LexicalMatching\t",
+        "product:g\tskos:exactMatch\t\tchebi:4\tsemapv:LexicalMatching\t",
+        "group:h\tskos:exactMatch\t\tCHEBI:5\t\t",
+        "product:i\tskos:exactMatch\tCHEBI:6",
+        "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\t0.9",
+    ]
+    path = tmp_path / "chebi.sssom.tsv"
+    path.write_text(HEADER.replace("#license: https://creativecommons.org/licenses/by-nc-sa/"
+                                   "4.0/\n", "") + COLUMNS + "\n".join(rows) + "\n")
+    _, problems = read_and_check([path])
+    assert all(p.path == str(path) for p in problems)
+    assert lines_of(problems) == [
+        (1, "the header has no license (required: mapping_set_id, license, curie_map)"),
+        (9, "predicate_id 'owl:sameAs': expected one of skos:exactMatch, skos:closeMatch, "
+            "skos:broadMatch, skos:narrowMatch, skos:relatedMatch"),
+        (10, "predicate_modifier 'No': the only modifier is 'Not'"),
+        (10, "mapping_justification 'semapv:Guessing' is not a semapv matching process"),
+        (10, "confidence '1.5': expected a number from 0 to 1"),
+        (11, "object_id 'CHEBI:abc' is not a ChEBI identifier (expected CHEBI:[1-9][0-9]*)"),
+        (12, "object_id 'MESH:D000082': prefix 'MESH' is not declared in the header's curie_map"),
+        (12, "object_id 'MESH:D000082' belongs in mesh.sssom.tsv, not in chebi.sssom.tsv"),
+        (13, "object_id 'foo:1': prefix 'foo' is not in the committed prefix map "
+             "(src/lactgraph/data/prefixes.json)"),
+        (13, "object_id 'foo:1' is not an identifier of a known target (wikidata, chebi, atc, "
+             "mesh, drugbank, rxnorm, unii, pubchem, ncbitaxon, mondo)"),
+        (14, "object_id 'chebi:4': write it 'CHEBI:4' (the committed prefix)"),
+        (15, "empty mapping_justification (required)"),
+        (15, "subject_id 'group:h': prefix 'group' is not declared in the header's curie_map"),
+        (15, "subject_id 'group:h' is not a lactgraph product or reference"),
+        (16, "3 cells where the header row names 6 columns"),
+        (17, "the same mapping as line 8"),
+    ]
+
+
+def test_header_problems_name_the_header_line(tmp_path):
+    path = tmp_path / "chebi.sssom.tsv"
+    path.write_text(HEADER.replace("http://purl.obolibrary.org/obo/CHEBI_",
+                                   "http://purl.obolibrary.org/obo/chebi_")
+                    + "#  nosuch: http://example.org/\n"
+                    + "subject_id\tpredicate_id\tobject_id\tcolour\n")
+    _, problems = read_and_check([path])
+    assert lines_of(problems) == [
+        (4, "prefix 'CHEBI' maps to 'http://purl.obolibrary.org/obo/chebi_'; the committed prefix "
+            "map says 'http://purl.obolibrary.org/obo/CHEBI_'"),
+        (8, "prefix 'nosuch' is not in the committed prefix map "
+            "(src/lactgraph/data/prefixes.json)"),
+        (9, "missing required column(s): mapping_justification"),
+        (9, "unknown column(s): colour (not SSSOM slots, nor declared in "
+            "extension_definitions)"),
+    ]
+
+
+def test_a_file_that_is_not_sssom_is_one_problem_among_others(tmp_path):
+    (tmp_path / "broken.sssom.tsv").write_text("#curie_map: [unclosed\nsubject_id\n")
+    shutil.copy(ACCEPTED / "atc.sssom.tsv", tmp_path)
+    sets, problems = read_and_check([tmp_path])
+    assert [ms.name for ms in sets] == ["atc"]
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 'broken.sssom.tsv'}:2: the header is not YAML: "
+        "expected ',' or ']', but got '<stream end>'"]
+
+
+def _accepted_set(path: Path, rows: list[str]) -> MappingSet:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + COLUMNS + "\n".join(rows) + "\n")
+    return read_mapping_set(path)
+
+
+def test_conflicts_across_accepted_sets_are_reported(tmp_path):
+    first = _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "product:ginger\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\t",
+        "product:ginger\tskos:exactMatch\t\tCHEBI:2\tsemapv:LexicalMatching\t",
+        "product:ginger\tskos:closeMatch\t\tCHEBI:3\tsemapv:LexicalMatching\t",
+    ])
+    second = _accepted_set(tmp_path / "more" / "chebi.sssom.tsv", [
+        "product:ginger\tskos:closeMatch\tNot\tCHEBI:3\tsemapv:ManualMappingCuration\t",
+    ])
+    candidates = _accepted_set(tmp_path / "candidates" / "chebi.sssom.tsv", [
+        "product:ginger\tskos:exactMatch\t\tCHEBI:9\tsemapv:LexicalMatching\t",
+    ])
+    problems = check_mapping_sets([first, second, candidates])
+    assert [str(p) for p in problems] == [
+        f"{first.path}:10: product:ginger has two exact matches in ChEBI: CHEBI:1 "
+        f"({first.path}:9) and CHEBI:2",
+        f"{second.path}:9: product:ginger skos:closeMatch CHEBI:3 is both accepted and "
+        f"rejected (see {first.path}:11)",
+    ]
+
+
+def test_subjects_must_be_products_or_references_of_the_graph(tmp_path):
+    ms = _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "product:paracetamol\tskos:exactMatch\t\tCHEBI:46195\tsemapv:LexicalMatching\t",
+        "product:aspirin\tskos:exactMatch\t\tCHEBI:15365\tsemapv:LexicalMatching\t",
+    ])
+    subjects = graph_subjects(read_graph([OUR_GRAPH]))
+    assert lines_of(check_mapping_sets([ms], subjects)) == [
+        (10, "subject product:aspirin is not a product or reference of the graph")]
+
+
+def test_mappings_check_command_prints_problems_or_a_summary(tmp_path):
+    good = lactgraph("mappings", "check", str(ACCEPTED), "--graph", str(OUR_GRAPH))
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip() == "lactgraph: 3 mapping set(s), 7 mapping(s): no problems"
+
+    _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "product:x\tskos:exactMatch\t\tCHEBI:abc\tsemapv:LexicalMatching\t"])
+    bad = lactgraph("mappings", "check", str(tmp_path))
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stderr
+    assert bad.stderr.splitlines() == [
+        "lactgraph: error: 1 problem(s) in mapping sets:",
+        f"  {tmp_path / 'chebi.sssom.tsv'}:9: object_id 'CHEBI:abc' is not a ChEBI identifier "
+        "(expected CHEBI:[1-9][0-9]*)"]
