@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .link.prefixes import default_base, own_prefixes, vocabulary_prefixes
+from .link.prefixes import default_base, prefix_map, vocabulary_prefixes
 
 DEFAULT_BASE = default_base()
 
@@ -19,8 +19,9 @@ PREFIXES: dict[str, str] = vocabulary_prefixes()
 
 
 def lactgraph_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
-    """The project's own prefixes for a base IRI, merged with the standard ones."""
-    return {**own_prefixes(base), **PREFIXES}
+    """Every prefix of the project for a base IRI: its own, the reused vocabularies and the
+    identifier namespaces it links to (Turtle, SPARQL and reports all use this one map)."""
+    return prefix_map(base)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from lactgraph.link.targets import REFERENCE_TARGETS, TARGETS
 def test_vocab_prefixes_are_the_committed_ones():
     assert prefixes.vocabulary_prefixes() == vocab.PREFIXES
     for base in (vocab.DEFAULT_BASE, "http://127.0.0.1:8000/"):
-        assert vocab.lactgraph_prefixes(base) == {**prefixes.own_prefixes(base),
-                                                  **prefixes.vocabulary_prefixes()}
+        assert vocab.lactgraph_prefixes(base) == prefixes.prefix_map(base)
+        assert vocab.lactgraph_prefixes(base)["CHEBI"] == "http://purl.obolibrary.org/obo/CHEBI_"
     assert prefixes.default_base() == vocab.DEFAULT_BASE
 
 
