@@ -10,6 +10,7 @@ from pathlib import Path
 from .config import Settings, settings_from_env
 from .errors import LactgraphError
 from .link.cli import add_link_commands
+from .push import add_push_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -23,17 +24,21 @@ def _settings(args: argparse.Namespace) -> Settings:
         query_timeout=getattr(args, "query_timeout", None),
         row_cap=getattr(args, "row_cap", None),
         query_workers=getattr(args, "query_workers", None),
+        sparql_endpoint=getattr(args, "sparql_endpoint", None),
+        sparql_graph=getattr(args, "sparql_graph", None),
     )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from waitress import serve
-
     from .web import create_app
+    from .web.server import serve
 
-    app = create_app(_settings(args))
+    app = create_app(_settings(args).with_overrides(
+        sparql_budget=args.sparql_budget, query_log=args.query_log,
+        max_url_bytes=args.max_url_bytes,
+        trusted_proxies=tuple(args.trusted_proxy) if args.trusted_proxy else None))
     print(f"lactgraph: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="lactgraph")
+    serve(app, args.host, args.port, threads=args.threads, grace=args.grace)
     return EXIT_OK
 
 
@@ -43,12 +48,26 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     serve.add_argument("--graph", type=Path, help="folder of the published graph (./graph)")
     serve.add_argument("--store", type=Path, help="a persistent Oxigraph store to open read-only")
+    serve.add_argument("--sparql-endpoint",
+                       help="read this SPARQL server instead of an embedded store")
+    serve.add_argument("--sparql-graph", help="the named graph of the data on that server")
     serve.add_argument("--base", help="base IRI of the graph (https://w3id.org/lactgraph/)")
     serve.add_argument("--public-url", help="URL the server is reached at, if not its own origin")
     serve.add_argument("--query-timeout", type=float, help="seconds a SPARQL query may run (10)")
     serve.add_argument("--row-cap", type=int, help="rows a SPARQL answer may carry (10000)")
     serve.add_argument("--query-workers", type=int, help="SPARQL worker processes (2)")
     serve.add_argument("--threads", type=int, default=8, help="request threads (8)")
+    serve.add_argument("--sparql-budget", type=float, metavar="SECONDS",
+                       help="SPARQL query time per client and minute, then 429 (60; 0: off)")
+    serve.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
+                       help="a proxy (address or network) whose X-Forwarded-For is believed; "
+                            "repeatable")
+    serve.add_argument("--query-log", type=Path, metavar="FILE",
+                       help="append each SPARQL query to FILE as JSON lines")
+    serve.add_argument("--max-url-bytes", type=int,
+                       help="longest path or query string, then 414 (16384)")
+    serve.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+                       help="on SIGTERM, how long requests in flight may finish (30)")
     serve.set_defaults(run=cmd_serve)
 
 
@@ -136,7 +155,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 ADDERS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_build, _add_validate, _add_import, _add_serve, add_link_commands,
+    _add_build, _add_validate, _add_import, _add_serve, add_link_commands, add_push_command,
 ]
 
 

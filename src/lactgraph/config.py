@@ -2,7 +2,8 @@
 
 Passed into `create_app` and the commands, never read from globals at import time.
 Every field can be set by an environment variable `LACTGRAPH_<FIELD>` (upper case), which
-is how `gunicorn 'lactgraph.web:create_app()'` is configured.
+is how `gunicorn 'lactgraph.web:create_app()'` is configured; a list
+(`LACTGRAPH_TRUSTED_PROXIES`) is comma-separated.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ class Settings:
     query_timeout: float = 10.0  # seconds a public SPARQL query may run
     row_cap: int = 10_000  # rows (or triples) a public SPARQL answer may carry
     query_workers: int = 2  # processes that run public SPARQL queries
+    sparql_endpoint: str | None = None  # a SPARQL server to read instead (store/remote.py)
+    sparql_graph: str | None = None  # its graph of the data (<base>graph/lactgraph)
+    sparql_budget: float = 60.0  # seconds of SPARQL query time per client and minute (0: off)
+    trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed
+    query_log: Path | None = None  # a JSON-lines file of public queries (else a logger)
+    max_url_bytes: int = 16 * 1024  # a longer path or query string gets 414
 
     @property
     def graph_path(self) -> Path:
@@ -63,6 +70,8 @@ def _convert(name: str, text: str, kind: type) -> object:
         raise LactgraphError(f"LACTGRAPH_{name.upper()}={text!r}: expected a number") from None
     if kind is Path:
         return Path(text)
+    if kind is tuple:
+        return tuple(item.strip() for item in text.split(",") if item.strip())
     return text
 
 
@@ -70,6 +79,10 @@ _KINDS = {
     "query_timeout": float,
     "row_cap": int,
     "query_workers": int,
+    "sparql_budget": float,
+    "max_url_bytes": int,
+    "trusted_proxies": tuple,
+    "query_log": Path,
     "project_dir": Path,
     "graph_dir": Path,
     "ontology": Path,

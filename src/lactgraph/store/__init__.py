@@ -4,6 +4,7 @@ and a remote SPARQL server can serve the same pages."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 
 from rdflib import Graph
 from rdflib.term import Node
@@ -27,3 +28,7 @@ class Store(ABC):
     @abstractmethod
     def version(self) -> str:
         """A token that changes whenever the data changes (for ETags)."""
+
+    @abstractmethod
+    def modified(self) -> datetime | None:
+        """When the data last changed, to the second (for Last-Modified); None if unknown."""

@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,7 +38,7 @@ def _fingerprint(sources: list[Source], base: str) -> str:
 def load_store(sources: list[Source], directory: Path) -> None:
     """Load files into a new store at directory, atomically (a temp dir, then rename)."""
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".loading-", dir=directory.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".loading-{os.getpid()}-", dir=directory.parent))
     try:
         store = ox.Store(str(staging))
         for path, graph in sources:
@@ -61,21 +62,80 @@ def load_store(sources: list[Source], directory: Path) -> None:
 
 
 def cached_store(sources: list[Source], cache_dir: Path, base: str) -> Path:
-    """A store directory holding exactly these files, loading it only when they changed."""
+    """A store directory holding exactly these files, loading it only when they changed.
+
+    A cached store that no longer opens (a disk error, a file deleted by hand) is set
+    aside and loaded again, since its sources are at hand; staging folders of loads that
+    were killed are removed.
+    """
     directory = cache_dir / f"store-{_fingerprint(sources, base)}"
+    _remove_dead_staging(cache_dir)
+    if directory.exists():
+        try:
+            open_store(directory)
+        except StoreUnusable:
+            _set_aside(directory)
     if not directory.exists():
         load_store(sources, directory)
     return directory
+
+
+class StoreUnusable(LactgraphError):
+    """A store directory that does not open as an Oxigraph store, or holds no graph."""
+
+
+def open_store(directory: Path) -> ox.Store:
+    """The store at directory, read-only, checked at start so that a broken one is one
+    clear error and never a page of tracebacks later (RocksDB finds a missing, truncated
+    or garbled file when it opens; an empty store is a load that never finished)."""
+    rebuild = "rebuild it with `lactgraph build` and serve graph/ without --store"
+    if not directory.is_dir():
+        raise StoreUnusable(f"{directory}: not an Oxigraph store (no such folder); {rebuild}")
+    try:
+        store = ox.Store.read_only(str(directory))
+        empty = not store.query("ASK { GRAPH ?g { ?s ?p ?o } }")
+    except (OSError, RuntimeError) as error:  # RocksDB reports corruption as RuntimeError
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise StoreUnusable(f"{directory}: not an Oxigraph store ({reason}); {rebuild}") from None
+    if empty:
+        raise StoreUnusable(f"{directory}: not an Oxigraph store with data (it holds no "
+                            f"graph); {rebuild}")
+    return store
+
+
+def _set_aside(directory: Path) -> None:
+    """Remove a broken store (renamed first, so that only one process removes it)."""
+    aside = directory.with_name(f".broken-{os.getpid()}-{directory.name}")
+    try:
+        os.rename(directory, aside)
+    except FileNotFoundError:  # another process set it aside first
+        return
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _remove_dead_staging(cache_dir: Path) -> None:
+    """Remove `.loading-<pid>-*` folders whose loading process is gone (killed mid-load)."""
+    for staging in cache_dir.glob(".loading-*-*"):
+        pid = staging.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but someone else's
+        pass
+    return True
 
 
 class OxigraphStore(Store):
     """A read-only Oxigraph store on disk."""
 
     def __init__(self, directory: Path) -> None:
-        try:
-            self.store = ox.Store.read_only(str(directory))
-        except OSError as error:
-            raise LactgraphError(f"{directory}: cannot open the Oxigraph store ({error})") from None
+        self.store = open_store(directory)
         self.directory = directory
         self._version = directory.name
 
@@ -107,3 +167,7 @@ class OxigraphStore(Store):
 
     def version(self) -> str:
         return self._version
+
+    def modified(self) -> datetime:
+        stamp = self.directory.stat().st_mtime
+        return datetime.fromtimestamp(int(stamp), tz=UTC)

@@ -12,23 +12,31 @@ from ..iris import IriScheme, UrlMapper
 from ..rdfio import rdf_paths
 from ..store import Store
 from ..store.oxigraph import OxigraphStore, Source, cached_store
+from ..store.remote import RemoteStore, dataset_graphs
 
 
 @dataclass
 class Site:
     settings: Settings
     store: Store
-    store_dir: Path  # opened read-only by the SPARQL worker processes too
+    store_dir: Path | None  # opened read-only by the SPARQL workers (None: remote)
     iris: IriScheme
     urls: UrlMapper
 
     @classmethod
     def open(cls, settings: Settings) -> Site:
+        """The embedded store loaded from graph/, or the SPARQL server of sparql_endpoint."""
         iris = IriScheme(settings.base)
+        urls = UrlMapper(iris.base, settings.public_url)
+        if settings.sparql_endpoint:
+            store = RemoteStore(settings.sparql_endpoint,
+                                dataset_graphs(iris, settings.sparql_graph),
+                                query_timeout=settings.query_timeout)
+            store.version()  # a wrong endpoint fails here, in one line, not on every page
+            return cls(settings, store, None, iris, urls)
         store_dir = settings.store_dir or cached_store(
             store_sources(settings, iris), settings.cache_path, settings.base)
-        return cls(settings, OxigraphStore(store_dir), store_dir, iris,
-                   UrlMapper(iris.base, settings.public_url))
+        return cls(settings, OxigraphStore(store_dir), store_dir, iris, urls)
 
 
 def store_sources(settings: Settings, iris: IriScheme) -> list[Source]:

@@ -124,7 +124,7 @@ def ontology_graph(store: Store, iris: IriScheme) -> Graph:
       UNION {{ ?root a ?kind . FILTER(isIRI(?root))
                VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty
                               owl:AnnotationProperty }} }}
-      UNION {{ BIND(<{iris.risk_scheme}> AS ?root) }}
+      UNION {{ ?root ?p ?o FILTER(?root = <{iris.risk_scheme}>) }}
       UNION {{ ?root skos:inScheme <{iris.risk_scheme}> }}"""
     return store.construct(_closure_query(iris, roots, _ONTOLOGY_STRUCTURE))
 

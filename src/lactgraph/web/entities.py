@@ -87,8 +87,8 @@ def rdf_document(graph: Graph, fmt: Format) -> str:
     return render(urls.localise(graph), fmt, target)
 
 
-def _last_modified(graph: Graph, iri: str) -> datetime:
-    """The entity's dcterms:modified where known, else the time the store was loaded."""
+def _last_modified(graph: Graph, iri: str) -> datetime | None:
+    """The entity's dcterms:modified where known, else when the store's data changed."""
     value = graph.value(URIRef(iri), _MODIFIED)
     if isinstance(value, Literal):
         when = value.toPython()
@@ -96,8 +96,7 @@ def _last_modified(graph: Graph, iri: str) -> datetime:
             return when if when.tzinfo else when.replace(tzinfo=UTC)
         if isinstance(when, date):
             return datetime(when.year, when.month, when.day, tzinfo=UTC)
-    stamp = site().store_dir.stat().st_mtime
-    return datetime.fromtimestamp(int(stamp), tz=UTC)
+    return site().store.modified()
 
 
 def _etag(iri: str, fmt: Format) -> str:

@@ -57,10 +57,13 @@ from ..store.querypool import (
     QueryTimeout,
     term_json,
 )
+from ..store.remote import RemoteStore
 from ..vocab import lactgraph_prefixes
 from . import urls
+from .accounting import run_query
 from .context import site
 from .examples import EXAMPLE_QUERIES, with_prefixes
+from .metrics import query_pool
 from .negotiation import (
     BOOLEAN_FORMATS,
     HTML,
@@ -73,6 +76,7 @@ from .negotiation import (
     format_named,
     not_acceptable,
 )
+from .ratelimit import OverBudget
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -218,7 +222,7 @@ def _query(operation: Operation) -> Response:
     pages = {kind for kind, fmt in chosen.items() if fmt is HTML}
     g.sparql_page_query = operation.query if pages else None  # errors then go in the page
     formats = {kind: (_PAGE_SOURCE[kind] if kind in pages else fmt) for kind, fmt in chosen.items()}
-    answer = _pool().run(_job(operation, formats))
+    answer = run_query(_pool(), _job(operation, formats))
     if answer.media_type is None:
         raise NotAcceptable(not_acceptable(OFFERS[answer.kind]))
     if answer.kind in pages:
@@ -245,14 +249,17 @@ def _job(operation: Operation, formats: dict[str, Format | None]) -> QueryJob:
     )
 
 
-def _pool() -> QueryPool:
-    """This process's pool, started at the first query (a forked web worker starts its own)."""
+def _pool() -> QueryPool | RemoteStore:
+    """What runs public queries: the remote server itself, or this process's pool, started at
+    the first query (a forked web worker starts its own)."""
+    if isinstance(site().store, RemoteStore):
+        return site().store
     app = current_app._get_current_object()
     with _POOL_LOCK:
         pool = app.extensions.get(_POOL_KEY)
         if pool is None or pool.pid != os.getpid():
             settings = site().settings
-            pool = QueryPool(site().store_dir, settings.query_workers, settings.query_timeout)
+            pool = query_pool(site().store_dir, settings.query_workers, settings.query_timeout)
             app.extensions[_POOL_KEY] = pool
     return pool
 
@@ -444,8 +451,12 @@ def _refused(error: QueryRefused) -> Response:
 
 
 @blueprint.errorhandler(QueryTimeout)
-def _timeout(error: QueryTimeout) -> Response:
-    response = _error(503, f"503 Service Unavailable: {error}")
+@blueprint.errorhandler(OverBudget)
+def _retry_later(error: QueryTimeout | OverBudget) -> Response:
+    if isinstance(error, OverBudget):
+        response = _error(429, f"429 Too Many Requests: {error}")
+    else:
+        response = _error(503, f"503 Service Unavailable: {error}")
     response.headers["Retry-After"] = str(error.retry_after)
     return response
 

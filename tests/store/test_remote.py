@@ -1,0 +1,343 @@
+"""The remote store against a real Virtuoso: `lactgraph push` loads it, and it answers as the
+embedded store does, through the Store interface, /sparql and the served pages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+from rdflib import RDFS, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.compare import isomorphic
+
+from lactgraph.config import Settings
+from lactgraph.errors import LactgraphError
+from lactgraph.push import Server, add_push_command, batches, dataset_parts, push
+from lactgraph.rdfio import read_graph
+from lactgraph.store.querypool import QueryJob, QueryRefused, QuerySyntaxError, execute
+from lactgraph.store.remote import (
+    EMPTY_GRAPH,
+    RemoteError,
+    RemoteStore,
+    dataset_graphs,
+    public_dataset,
+)
+from lactgraph.web.describe import describe
+
+from ..conftest import ROOT, free_port
+from ..virtuoso import PASSWORD, USER
+from .conftest import IRIS, PROJECT, loader, quiet
+
+LG = IRIS.term("")
+MESOTHERAPY = IRIS.product("mesotherapy")
+PREFIXES = (f"PREFIX lg: <{LG}>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n")
+PRODUCTS_WITH_LEVELS = PREFIXES + """
+SELECT ?product ?name ?level ?notation WHERE {
+  ?product a lg:Product ; skos:prefLabel ?name ; lg:riskLevel ?level .
+  ?level skos:notation ?notation . FILTER(LANG(?name) = "en")
+} ORDER BY ?product"""
+FORMATS = {"solutions": "text/csv", "boolean": "application/sparql-results+json",
+           "graph": "text/turtle"}
+VIRTUOSO_SYSTEM_GRAPH = "http://www.openlinksw.com/schemas/virtrdf#"
+
+
+def rows(store, query: str) -> list[dict]:
+    """The answer in a fixed order (by the terms' N-Triples forms: rdflib's own ordering of
+    literals of different datatypes is not total)."""
+    return sorted(store.select(query),
+                  key=lambda row: sorted((name, term.n3()) for name, term in row.items()))
+
+
+def graph_of(store, graph: str) -> Graph:
+    """One named graph, as the store gives it."""
+    return store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+
+def all_graphs(virtuoso) -> set[str]:
+    """Every graph on the server, past any dataset (the public endpoint, no parameters)."""
+    answer = requests.post(virtuoso.sparql, data={
+        "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": "application/sparql-results+json"}, timeout=10).json()
+    return {row["g"]["value"] for row in answer["results"]["bindings"]}
+
+
+# --- a public query's dataset (no server needed) ---------------------------------------
+
+OURS = ("urn:g:data", "urn:g:ontology")
+
+
+def test_a_query_without_dataset_reads_all_of_our_graphs():
+    dataset = public_dataset("SELECT * WHERE { ?s ?p ?o }", OURS)
+    assert (dataset.default_graphs, dataset.named_graphs) == (OURS, OURS)
+
+
+def test_from_clauses_become_parameters_among_our_graphs_only():
+    query = ("PREFIX x: <urn:x#> SELECT * FROM <urn:g:data> FROM NAMED <urn:g:ontology> "
+             f"FROM <{VIRTUOSO_SYSTEM_GRAPH}> WHERE {{ ?s x:from \"FROM <urn:g:no>\" }}")
+    dataset = public_dataset(query, OURS)
+    assert dataset.default_graphs == ("urn:g:data",)
+    assert dataset.named_graphs == ("urn:g:ontology",)
+    assert "FROM <" not in dataset.query.replace('"FROM <urn:g:no>"', "")
+    assert 'x:from "FROM <urn:g:no>"' in dataset.query
+
+
+def test_protocol_graphs_win_over_from_and_unknown_graphs_read_as_empty():
+    dataset = public_dataset("SELECT * FROM <urn:g:data> WHERE { ?s ?p ?o }", OURS,
+                             default_graphs=("urn:elsewhere",))
+    assert dataset.default_graphs == (EMPTY_GRAPH,)
+
+
+def test_virtuoso_pragmas_and_prefixed_from_are_refused():
+    with pytest.raises(QueryRefused, match="DEFINE"):
+        public_dataset("define input:default-graph-uri <urn:x> SELECT * {}", OURS)
+    with pytest.raises(QueryRefused, match="full IRI"):
+        public_dataset("PREFIX g: <urn:g:> SELECT * FROM g:data {}", OURS)
+
+
+def test_batches_keep_the_triples_of_connected_blank_nodes_together():
+    graph = Graph()
+    head = BNode()
+    Collection(graph, head, [Literal(n) for n in range(10)])
+    graph.add((URIRef("urn:x"), RDFS.seeAlso, head))
+    for n in range(25):
+        graph.add((URIRef(f"urn:s{n}"), RDFS.label, Literal(n)))
+    sent = list(batches(graph, 7))
+    assert sum(len(batch) for batch in sent) == len(graph)
+    list_batches = [batch for batch in sent if any(isinstance(t[0], BNode) for t in batch)]
+    assert len(list_batches) == 1 and len(list_batches[0]) >= 21
+    assert all(len(batch) <= 7 for batch in sent if batch not in list_batches)
+
+
+# --- push ------------------------------------------------------------------------------
+
+def test_push_loads_each_file_into_its_graph(virtuoso, pushed):
+    data, ontology, shapes = dataset_graphs(IRIS)
+    assert pushed.triples == {
+        data: len(read_graph([ROOT / "graph"])),
+        ontology: len(read_graph([PROJECT.ontology_path])),
+        shapes: len(read_graph([PROJECT.shapes_path])),
+    }
+    assert not [g for g in all_graphs(virtuoso) if "/staging-" in g]
+
+
+def test_pushing_again_replaces_the_graph(virtuoso, pushed, tmp_path):
+    target = f"{IRIS.base}graph/replace-test"
+    removed = (URIRef(MESOTHERAPY), RDFS.label, Literal("Mesotherapy", lang="en"))
+    source = read_graph([ROOT / "graph"])
+    assert removed in source
+    source.remove(removed)
+    (tmp_path / "graph").mkdir()
+    source.serialize(tmp_path / "graph" / "lactgraph.ttl", format="turtle")
+    full = dataset_parts(PROJECT, target)
+    reduced = dataset_parts(Settings(project_dir=ROOT, graph_dir=tmp_path / "graph"), target)
+    store = RemoteStore(virtuoso.sparql, [target], version_ttl=0)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    first = push(full, loader(virtuoso), say=quiet)
+    second = push(full, loader(virtuoso), say=quiet)
+    assert first.triples[target] == second.triples[target] == len(source) + 1
+    assert int(store.select(count)[0]["n"]) == len(source) + 1
+    assert first.version == second.version  # the same files: ETags survive a re-push
+
+    third = push(reduced, loader(virtuoso), say=quiet)
+    assert third.triples[target] == len(source)
+    assert not store.ask(f'ASK {{ <{MESOTHERAPY}> <{RDFS.label}> "Mesotherapy"@en }}')
+    assert store.ask(f"ASK {{ <{MESOTHERAPY}> ?p ?o }}")
+    assert third.version != first.version
+    assert store.version().endswith(third.version)
+
+
+def test_sparql_update_batches_give_the_same_graphs_as_the_graph_store(
+        virtuoso, pushed, embedded):
+    target = f"{IRIS.base}graph/batch-test"
+    batched = push(dataset_parts(PROJECT, target), loader(virtuoso, graph_store=False),
+                   batch_size=50, say=quiet)
+    assert batched.triples[target] == pushed.triples[dataset_graphs(IRIS)[0]]
+    remote_data = RemoteStore(virtuoso.sparql, [target])
+    assert isomorphic(remote_data.construct("CONSTRUCT WHERE { ?s ?p ?o }"),
+                      graph_of(embedded, f"{IRIS.base}graph/lactgraph"))
+    remote_shapes = RemoteStore(virtuoso.sparql, [IRIS.shapes])  # blank nodes throughout
+    assert isomorphic(remote_shapes.construct("CONSTRUCT WHERE { ?s ?p ?o }"),
+                      graph_of(embedded, IRIS.shapes))
+
+
+def test_push_with_a_wrong_password_is_refused_and_changes_nothing(virtuoso, remote):
+    before = remote.version()
+    with pytest.raises(LactgraphError, match=r"refused user 'dba' \(HTTP 401\)"):
+        push(dataset_parts(PROJECT), loader(virtuoso, password="not-the-password"), say=quiet)
+    with pytest.raises(LactgraphError, match="refused no credentials"):
+        push(dataset_parts(PROJECT), Server(virtuoso.sparql_auth, virtuoso.graph_store),
+             say=quiet)
+    assert remote.version() == before
+
+
+def test_push_to_a_closed_port_says_the_server_cannot_be_reached():
+    endpoint = f"http://127.0.0.1:{free_port()}/sparql-auth"
+    with pytest.raises(LactgraphError, match="cannot reach the server"):
+        push(dataset_parts(PROJECT), Server(endpoint), say=quiet)
+
+
+def test_the_push_command_reads_the_password_from_the_environment(virtuoso, pushed, capsys,
+                                                                  monkeypatch):
+    commands = argparse.ArgumentParser().add_subparsers()
+    add_push_command(commands)
+    args = commands.choices["push"].parse_args([
+        "--endpoint", virtuoso.sparql_auth, "--graph-store", virtuoso.graph_store,
+        "--user", USER, "--graph-dir", str(ROOT / "graph")])
+    monkeypatch.delenv("LACTGRAPH_SPARQL_PASSWORD", raising=False)
+    with pytest.raises(LactgraphError, match="LACTGRAPH_SPARQL_PASSWORD"):
+        args.run(args)
+    monkeypatch.setenv("LACTGRAPH_SPARQL_PASSWORD", PASSWORD)
+    assert args.run(args) == 0
+    assert f"pushed {sum(pushed.triples.values())} triples into 3 graphs" in \
+        capsys.readouterr().out
+
+
+# --- the Store interface: the same answers as the embedded store ------------------------
+
+def test_products_with_their_levels_are_the_same_rows(remote, embedded):
+    answer = rows(remote, PRODUCTS_WITH_LEVELS)
+    assert answer == rows(embedded, PRODUCTS_WITH_LEVELS)
+    mesotherapy = next(row for row in answer if str(row["product"]) == MESOTHERAPY)
+    assert mesotherapy["level"] == URIRef(IRIS.risk(1))
+    assert mesotherapy["name"] == Literal("Mesotherapy", lang="en")
+
+
+def test_every_triple_reads_back_with_the_same_terms(remote, embedded):
+    """Datatypes, language tags and lexical forms, compared term by term (blank nodes
+    aside: their labels are the store's own)."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) }"
+    remote_rows, embedded_rows = rows(remote, query), rows(embedded, query)
+    assert len(remote_rows) > 100
+    assert remote_rows == embedded_rows
+
+
+def test_construct_of_mesotherapy_is_isomorphic(remote, embedded):
+    query = PREFIXES + f"""
+    CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+      {{ BIND(<{MESOTHERAPY}> AS ?s) ?s ?p ?o }}
+      UNION {{ <{MESOTHERAPY}> lg:bibliography/rdf:rest* ?s . ?s ?p ?o }} }}"""
+    remote_graph = remote.construct(query)
+    assert any(isinstance(s, BNode) for s in remote_graph.subjects())
+    assert isomorphic(remote_graph, embedded.construct(query))
+
+
+@pytest.mark.parametrize("iri", [MESOTHERAPY, IRIS.risk(1), IRIS.risk_scheme,
+                                 f"{IRIS.base}reference/konda-2013-4cca56d1"])
+def test_descriptions_of_entities_are_isomorphic(remote, embedded, iri):
+    remote_graph = describe(remote, IRIS, iri)
+    assert remote_graph is not None and len(remote_graph) > 5
+    assert isomorphic(remote_graph, describe(embedded, IRIS, iri))
+
+
+def test_ask_answers_alike(remote, embedded):
+    yes = f"ASK {{ <{MESOTHERAPY}> <{LG}riskLevel> <{IRIS.risk(1)}> }}"
+    no = f"ASK {{ <{MESOTHERAPY}> <{LG}riskLevel> <{IRIS.risk(3)}> }}"
+    assert remote.ask(yes) is embedded.ask(yes) is True
+    assert remote.ask(no) is embedded.ask(no) is False
+
+
+def test_the_version_is_what_push_recorded(remote, pushed):
+    assert remote.version().endswith(pushed.version)
+    assert remote.modified() is not None
+
+
+# --- /sparql answers: serialised by the same code as the embedded store's ---------------
+
+@pytest.mark.parametrize("query", [
+    PRODUCTS_WITH_LEVELS,
+    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g",
+    f"SELECT (COUNT(*) AS ?n) FROM <{VIRTUOSO_SYSTEM_GRAPH}> WHERE {{ ?s ?p ?o }}",
+    f"ASK {{ <product/mesotherapy> <{LG}riskLevel> ?level }}",
+])
+def test_public_queries_give_the_same_bytes(remote, embedded, query):
+    job = QueryJob(query, FORMATS, base_iri=IRIS.base)
+    assert remote.run(job).body == execute(embedded.store, job).body
+
+
+def test_public_construct_is_isomorphic_and_cut_at_the_row_cap(remote, embedded):
+    query = f"CONSTRUCT WHERE {{ <{MESOTHERAPY}> ?p ?o }}"
+    whole = QueryJob(query, FORMATS)
+    assert isomorphic(Graph().parse(data=remote.run(whole).body, format="turtle"),
+                      Graph().parse(data=execute(embedded.store, whole).body, format="turtle"))
+    cut = remote.run(QueryJob(query, FORMATS, row_cap=3))
+    assert cut.truncated and cut.count == 3
+    assert cut.body.startswith(b"# Truncated")
+
+
+def test_a_query_the_server_cannot_parse_is_the_client_s_error(remote):
+    with pytest.raises(QuerySyntaxError, match="HTTP 400"):
+        remote.run(QueryJob("SELECT * WHERE { ?s ?p }", FORMATS))
+    with pytest.raises(RemoteError) as raised:
+        remote.select("SELECT * WHERE { ?s ?p }")
+    assert raised.value.status == 400
+
+
+def test_a_closed_port_is_a_clear_error():
+    store = RemoteStore(f"http://127.0.0.1:{free_port()}/sparql", dataset_graphs(IRIS))
+    with pytest.raises(RemoteError, match="cannot reach the SPARQL server"):
+        store.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+
+
+# --- end to end: `lactgraph serve` reading Virtuoso --------------------------------------
+
+@pytest.fixture(scope="module")
+def remote_server(start_server, virtuoso, pushed):
+    """`lactgraph serve` configured as a web worker is: by LACTGRAPH_SPARQL_ENDPOINT."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LACTGRAPH_SPARQL_ENDPOINT", virtuoso.sparql)
+        return start_server()
+
+
+def fetch(server, path: str, accept: str = "*/*") -> tuple[requests.Response, str]:
+    """A response and its text with the server's origin written as `ORIGIN/`."""
+    response = requests.get(server.url + path, headers={"Accept": accept}, timeout=30)
+    return response, response.text.replace(server.url, "ORIGIN/")
+
+
+@pytest.mark.parametrize("path", [
+    "product/mesotherapy.ttl",
+    "reference/konda-2013-4cca56d1.ttl",
+    "risk-levels.ttl",
+    "ontology.ttl",
+    "shapes.ttl",
+])
+def test_documents_have_the_same_triples(server, remote_server, path):
+    (mine, mine_text), (theirs, theirs_text) = fetch(remote_server, path), fetch(server, path)
+    assert mine.status_code == theirs.status_code == 200, mine.text[:300]
+    assert isomorphic(Graph().parse(data=mine_text, format="turtle"),
+                      Graph().parse(data=theirs_text, format="turtle"))
+
+
+@pytest.mark.parametrize("path", ["product/mesotherapy.html", "search?q=meso"])
+def test_pages_are_the_same(server, remote_server, path):
+    (mine, mine_text), (theirs, theirs_text) = fetch(remote_server, path, "text/html"), \
+        fetch(server, path, "text/html")
+    assert mine.status_code == theirs.status_code == 200
+    assert mine_text == theirs_text
+
+
+def test_the_sparql_endpoint_gives_the_same_rows(server, remote_server):
+    params = {"query": PRODUCTS_WITH_LEVELS}
+    accept = {"Accept": "application/sparql-results+json"}
+    mine = requests.get(remote_server.url + "sparql", params=params, headers=accept, timeout=30)
+    theirs = requests.get(server.url + "sparql", params=params, headers=accept, timeout=30)
+    assert mine.status_code == theirs.status_code == 200, mine.text[:300]
+    assert mine.json()["results"] == theirs.json()["results"]
+    assert len(mine.json()["results"]["bindings"]) >= 3
+
+
+def test_serve_with_an_unreachable_endpoint_stops_with_one_clear_line():
+    env = {**os.environ,
+           "LACTGRAPH_SPARQL_ENDPOINT": f"http://127.0.0.1:{free_port()}/sparql"}
+    result = subprocess.run([sys.executable, "-m", "lactgraph", "serve", "--port",
+                             str(free_port())], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot reach the SPARQL server" in result.stderr
