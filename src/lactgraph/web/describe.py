@@ -11,8 +11,8 @@ A description is what a document about the entity must hold to stand alone:
 - a summary (types, labels, risk level, notation, colour, definition) of every resource
   it links or is linked from, and of those resources' risk levels.
 
-Two SPARQL queries, each anchored on the entity's IRI, so the cost follows the size of
-the description and not of the graph. Whole-graph documents (the ontology, the shapes)
+A few SPARQL queries, each anchored on the entity's IRI or on a VALUES list, so the cost
+follows the size of the description and not of the graph. Whole-graph documents (the ontology, the shapes)
 are built once per store version (`per_version`).
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import current_app
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from ..iris import IriScheme
 from ..store import Store
@@ -66,38 +66,40 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
 }}"""
 
 
-def _neighbours(iri: str, var: str) -> str:
-    """A pattern binding var to every resource the core description mentions."""
-    hashes = f'"{iri}#"'
-    return f"""
-      {{ <{iri}> ?p ?{var} }} UNION {{ ?{var} ?p <{iri}> }}
-      UNION {{ {{ <{iri}> ?l ?h }} UNION {{ ?h ?l <{iri}> }}
-               FILTER(isIRI(?h) && STRSTARTS(STR(?h), {hashes})) ?h ?p ?{var} }}
-      UNION {{ <{iri}> cito:citesAsEvidence|(lg:bibliography/rdf:rest*/rdf:first) ?r .
-               ?r ?p ?{var} }}"""
-
-
-def _summary_query(iri: str, iris: IriScheme) -> str:
-    """Labels and levels of the neighbours, and of the neighbours' levels."""
+def _summary_query(nodes: list[str], iris: IriScheme) -> str:
+    """Labels and levels of the given resources (a VALUES block: an index lookup each)."""
     summary = ", ".join(_SUMMARY)
+    values = " ".join(f"<{node}>" for node in nodes)
     return _prologue(iris) + f"""
 CONSTRUCT {{ ?n ?p ?o }} WHERE {{
-  {{ SELECT DISTINCT ?n WHERE {{
-      {{ {_neighbours(iri, "n")} }}
-      UNION {{ {{ {_neighbours(iri, "m")} }} ?m lg:riskLevel ?n }}
-  }} }}
-  FILTER(isIRI(?n) && ?n != <{iri}>)
+  VALUES ?n {{ {values} }}
   ?n ?p ?o . FILTER(?p IN ({summary})
                     || (?p = skos:altLabel && EXISTS {{ ?n a lg:RiskLevel }}))
 }}"""
 
 
+def _named(graph: Graph) -> set[str]:
+    """The IRIs a graph mentions as subjects or objects."""
+    return {str(t) for s, _, o in graph for t in (s, o) if isinstance(t, URIRef)}
+
+
 def describe(store: Store, iris: IriScheme, iri: str) -> Graph | None:
-    """The standalone description of iri, or None when the store knows nothing of it."""
+    """The standalone description of iri, or None when the store knows nothing of it.
+
+    The neighbours are read off the core description in Python and summarised by VALUES
+    lookups, then their risk levels the same way: a single CONSTRUCT that found them by
+    pattern took 0.4 s per entity on a graph of 96k triples, these take milliseconds.
+    """
     graph = store.construct(_core_query(iri, iris))
     if not len(graph):
         return None
-    graph += store.construct(_summary_query(iri, iris))
+    summarised = {iri} | {node for node in _named(graph) if node.startswith(f"{iri}#")}
+    for _ in range(2):  # the neighbours, then the neighbours' risk levels
+        nodes = sorted(_named(graph) - summarised)
+        if not nodes:
+            break
+        graph += store.construct(_summary_query(nodes, iris))
+        summarised.update(nodes)
     return graph
 
 

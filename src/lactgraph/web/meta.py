@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, request
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from ..iris import IriScheme
 from ..jsonld_context import context_document
 from ..store import Store
 from ..vocab import PREFIXES
-from . import pages, urls
+from . import dumps, pages, urls
 from .context import site
 from .describe import ontology_graph, per_version, shapes_graph
 from .entities import document_response, not_acceptable, rdf_document, see_other
@@ -121,6 +121,9 @@ def void_graph() -> Graph:
         add((dataset, VOID.exampleResource, URIRef(example)))
     for fmt in ("Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
         add((dataset, VOID.feature, FORMATS_NS[fmt]))
+    for info in dumps.available():
+        add((dataset, VOID.dataDump, URIRef(dumps.dump_iri(info))))
+    add((dataset, RDFS.seeAlso, URIRef(dumps.catalog_iri())))  # the DCAT catalogue
     for number, (cls, count) in enumerate(sorted(figures.classes.items()), start=1):
         partition = BNode(f"class-partition-{number}")
         add((dataset, VOID.classPartition, partition))

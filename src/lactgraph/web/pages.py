@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from ..to_rdf import BIBO, C4O, CITO, DCTERMS, FOAF, PRISM, SCHEMA, SKOS, new_graph
 from ..vocab import PREFIXES
-from . import urls
+from . import embedded, urls
 from .context import site
 from .describe import per_version
 from .negotiation import HTML, Format, choose_format
@@ -397,6 +397,7 @@ def entity_page(iri: str, graph: Graph) -> str:
         "alt_names": view.texts(node, SKOS.altLabel),
         "language": view.text(node, view.lg.languageOrScript),
         "other_ingredients": view.texts(node, view.lg.otherIngredientName),
+        "structured_data": embedded.entity(graph, iri),
     }
     if view.lg.Product in types:
         return render_template("product.html", **page, **_product(view, node))

@@ -1,0 +1,264 @@
+"""`lactgraph harvest` against live servers: what it harvests is the published graph,
+an incremental run fetches what changed and nothing else, a re-run gets 304s."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import threading
+from datetime import date
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+import requests
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+from lactgraph import cli
+from lactgraph.build import import_sources
+from lactgraph.dumps import write_dumps
+from lactgraph.harvest import STATE_SUFFIX, HarvestError, add_harvest_command, harvest
+
+from . import conftest
+from .conftest import ROOT
+
+BASE = "https://w3id.org/lactgraph/"
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+VOCABULARY = (ROOT / "ontology" / "lactgraph.ttl", ROOT / "shapes" / "lactgraph.ttl")
+GENERATED_PRODUCTS = 8
+
+
+class Recorder(requests.Session):
+    """A session that remembers every response (redirects included): (status, URL)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[int, str]] = []
+        self.hooks["response"].append(lambda r, *args, **kwargs: self.seen.append(
+            (r.status_code, r.url)))
+
+    def documents(self, server) -> list[tuple[int, str]]:
+        """The responses for entity documents (not collections, not the context)."""
+        collections = ("collections", "context.jsonld", "products", "groups", "aliases",
+                       "brands", "writings", "references", "countries", "risks", "vocabulary")
+        return [(status, url) for status, url in self.seen
+                if url[len(server.url):].split("?")[0] not in collections]
+
+
+def canonical(graph: Graph, origin: str | None = None) -> Graph:
+    """IRIs back under the base, and literals in one lexical form (the server maps the
+    base onto its origin and writes integral decimals as '5.0')."""
+    def term(node):
+        if origin and isinstance(node, URIRef) and node.startswith(origin):
+            return URIRef(BASE + node[len(origin):])
+        if isinstance(node, Literal) and node.datatype == XSD.decimal:
+            return Literal(format(Decimal(str(node)).normalize(), "f"), datatype=XSD.decimal)
+        if isinstance(node, Literal) and node.datatype and origin and str(
+                node.datatype).startswith(origin):
+            return Literal(str(node), datatype=term(node.datatype))
+        return node
+
+    result = Graph()
+    for s, p, o in graph:
+        result.add((term(s), term(p), term(o)))
+    return result
+
+
+def published(*files: Path) -> Graph:
+    """What a server publishes: its graph files, the ontology and the shapes."""
+    graph = Graph()
+    for path in (*files, *VOCABULARY):
+        graph.parse(path)
+    return canonical(graph)
+
+
+def harvested(path: Path, server) -> Graph:
+    return canonical(Graph().parse(path, format="json-ld" if path.suffix == ".jsonld"
+                                   else "nt"), server.url)
+
+
+# --- the bundled graph -----------------------------------------------------------------------
+
+def test_harvest_of_the_bundled_graph_is_the_published_graph(server, tmp_path):
+    output = tmp_path / "harvested.jsonld"
+    report = harvest(server.url, output)
+    expected = published(*sorted((ROOT / "graph").glob("*.ttl")))
+    graph = harvested(output, server)
+    assert len(graph) == len(expected) and isomorphic(graph, expected)
+    document = json.loads(output.read_text())
+    assert isinstance(document["@context"], dict) and document["@graph"]
+    assert report.entries == len(report.fetched) and report.not_modified == 0
+    assert report.triples == len(expected)
+
+
+def test_a_harvest_with_nothing_changed_gets_304s(server, tmp_path):
+    output = tmp_path / "harvested.nt"
+    first = harvest(server.url, output)
+    written = output.read_bytes()
+    lines = written.decode().splitlines()
+    assert lines == sorted(lines) and len(lines) == first.triples
+    assert isomorphic(harvested(output, server), published(*sorted((ROOT / "graph").glob(
+        "*.ttl"))))
+    assert (tmp_path / ("harvested.nt" + STATE_SUFFIX)).is_file()
+    session = Recorder()
+    again = harvest(server.url, output, session=session)
+    assert again.fetched == [] and again.requests == len(session.seen)
+    assert {status for status, _ in session.seen} == {304}
+    assert again.not_modified == len(session.seen)
+    assert len(session.documents(server)) == first.entries  # each document asked, none sent
+    assert output.read_bytes() == written
+
+
+# --- a larger, generated graph --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    from lactgraph.synth import write_corpus
+
+    folder = tmp_path_factory.mktemp("generated")
+    write_corpus(GENERATED_PRODUCTS, 3, folder / "corpus", forms=("pages",))
+    imported = import_sources([folder / "corpus" / "pages"], BASE)
+    assert not imported.errors
+    graph_dir = folder / "graph"
+    graph_dir.mkdir()
+    imported.graph.serialize(graph_dir / "lactgraph.ttl", format="turtle")
+    write_dumps(graph_dir / "lactgraph.ttl", graph_dir / "dumps")
+    return graph_dir
+
+
+def test_harvest_of_a_generated_graph_pages_through_everything(start_server, generated,
+                                                               tmp_path):
+    server = start_server("--graph", str(generated))
+    output = tmp_path / "harvested.jsonld"
+    session = Recorder()
+    report = harvest(server.url, output, page_size=7, session=session)
+    expected = published(generated / "lactgraph.ttl")
+    graph = harvested(output, server)
+    assert len(graph) == len(expected) and isomorphic(graph, expected)
+    documents = [url for status, url in session.documents(server) if status == 200]
+    assert len(documents) == len(set(documents)) == report.entries > 100
+    packed = requests.get(server.url + "dumps/lactgraph.nt.gz", timeout=10).content
+    dump = Graph().parse(data=gzip.decompress(packed).decode(), format="nt")
+    assert isomorphic(dump, Graph().parse(generated / "lactgraph.ttl"))
+
+
+# --- incremental runs --------------------------------------------------------------------------
+
+def change_one_entry(graph_dir: Path) -> None:
+    """Hydrolipoclasia gets an update: a new date, a new risk level, the change recorded."""
+    path = graph_dir / "lactgraph.ttl"
+    graph = Graph().parse(path)
+    lg = Namespace(BASE + "ontology#")
+    product = URIRef(BASE + "product/hydrolipoclasia")
+    change = URIRef(f"{product}#risk-change-2025-02-01")
+    graph.set((product, lg.riskLevel, URIRef(BASE + "risk/2")))
+    graph.add((product, URIRef("http://purl.org/dc/terms/modified"),
+               Literal("2025-02-01", datatype=XSD.date)))
+    graph.add((product, lg.riskChange, change))
+    graph.add((change, URIRef("http://purl.org/dc/terms/date"),
+               Literal("2025-02-01", datatype=XSD.date)))
+    graph.add((change, lg.previousRiskLevel, URIRef(BASE + "risk/1")))
+    graph.add((change, lg.newRiskLevel, URIRef(BASE + "risk/2")))
+    graph.serialize(path, format="turtle")
+
+
+def test_an_incremental_harvest_fetches_the_changed_entry_and_nothing_else(
+        tmp_path, monkeypatch):
+    graph_dir = tmp_path / "graph"
+    graph_dir.mkdir()
+    shutil.copy(ROOT / "graph" / "lactgraph.ttl", graph_dir / "lactgraph.ttl")
+    port = conftest.free_port()
+    monkeypatch.setattr(conftest, "free_port", lambda: port)  # the same URL after a restart
+    output = tmp_path / "harvested.nt"
+    before = conftest.LiveServer(tmp_path / "cache", "--graph", str(graph_dir))
+    try:
+        harvest(before.url, output)
+    finally:
+        before.stop()
+    change_one_entry(graph_dir)
+    after = conftest.LiveServer(tmp_path / "cache", "--graph", str(graph_dir))
+    try:
+        session = Recorder()
+        report = harvest(after.url, output, since=date(2025, 1, 1), session=session)
+        changed = after.url + "product/hydrolipoclasia"
+        assert report.fetched == [changed]
+        assert session.documents(after) == [(200, changed + ".jsonld")]
+        expected = published(graph_dir / "lactgraph.ttl")
+        graph = harvested(output, after)
+        assert len(graph) == len(expected) and isomorphic(graph, expected)
+    finally:
+        after.stop()
+
+
+# --- the command and its errors ---------------------------------------------------------------
+
+def run(monkeypatch, *args: str) -> int:
+    if add_harvest_command not in cli.ADDERS:
+        monkeypatch.setattr(cli, "ADDERS", [*cli.ADDERS, add_harvest_command])
+    return cli.main(["harvest", *args])
+
+
+def test_the_command_reports_and_errors_in_one_line(server, tmp_path, monkeypatch, capsys):
+    output = tmp_path / "out.nt"
+    assert run(monkeypatch, server.url, "-o", str(output), "--since", "2019-01-01") == 0
+    err = capsys.readouterr().err
+    assert err.startswith("lactgraph: harvested ") and "\r" not in err  # no bar off a TTY
+    assert output.is_file()
+    assert run(monkeypatch, f"http://127.0.0.1:{conftest.free_port()}/", "-o",
+               str(output), "--retries", "0") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot connect" in err and "Traceback" not in err
+    assert run(monkeypatch, server.url + "nothing/", "-o", str(output)) == 1
+    assert "404" in capsys.readouterr().err
+    assert run(monkeypatch, server.url, "-o", str(tmp_path / "out.txt")) == 1
+    assert "must end in .jsonld or .nt" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        run(monkeypatch, server.url, "-o", str(output), "--since", "last week")
+    assert usage.value.code == 2
+    assert "expected a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+
+class Flaky(BaseHTTPRequestHandler):
+    """Answers 503 (Retry-After: 0), then 429, then an empty collection index."""
+
+    answers: ClassVar[list[int]] = []
+
+    def do_GET(self) -> None:
+        status = self.answers.pop(0) if self.answers else 200
+        body = b'{"member": []}' if status == 200 else b"busy"
+        self.send_response(status)
+        if status != 200:
+            self.send_header("Retry-After", "0")
+        self.send_header("Content-Type", "application/ld+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_retries_honour_retry_after_and_give_up_with_a_message(flaky, tmp_path):
+    Flaky.answers = [503, 429]
+    session = Recorder()
+    report = harvest(flaky, tmp_path / "out.nt", session=session, backoff=0)
+    assert [status for status, _ in session.seen] == [503, 429, 200]
+    assert report.entries == 0 and (tmp_path / "out.nt").read_bytes() == b""
+    assert session.headers["User-Agent"].startswith("lactgraph-harvest/")
+    Flaky.answers = [503] * 5
+    with pytest.raises(HarvestError, match=r"collections: 503"):
+        harvest(flaky, tmp_path / "out.nt", retries=2, backoff=0)
