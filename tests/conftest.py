@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +32,10 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         env = {**os.environ, "LACTGRAPH_CACHE_DIR": str(cache_dir)}
         command = [sys.executable, "-m", "lactgraph", "serve", "--port", str(self.port), *options]
+        # The server's output goes to a file: a pipe nobody reads blocks a chatty server.
+        self.log = tempfile.NamedTemporaryFile(prefix="lactgraph-serve-", suffix=".log")  # noqa: SIM115 - kept open for the server's life
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         self._wait_until_up()
 
@@ -40,7 +43,7 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read() if self.process.stdout else ""
+                output = Path(self.log.name).read_text(errors="replace")
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{output}")
             try:
                 if requests.get(self.url + "healthz", timeout=1).ok:

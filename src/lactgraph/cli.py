@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .config import Settings, settings_from_env
 from .errors import LactgraphError
+from .harvest import add_harvest_command
 from .link.cli import add_link_commands
 from .push import add_push_command
 
@@ -156,6 +157,7 @@ def parser() -> argparse.ArgumentParser:
 
 ADDERS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_build, _add_validate, _add_import, _add_serve, add_link_commands, add_push_command,
+    add_harvest_command,
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Settings, settings_from_env
-from . import cors
+from . import accounting, cors, metrics, security
 from .context import Site
 
 MAX_REQUEST_BYTES = 1024 * 1024  # a SPARQL query or form larger than this gets 413
@@ -19,11 +19,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions["lactgraph"] = Site.open(settings)
 
-    from . import entities, mappings, meta, pages, sparql
+    from . import collections, dumps, entities, mappings, meta, pages, sitemap, sparql
 
-    for module in (sparql, entities, pages, meta, mappings):
+    for module in (sparql, entities, pages, meta, mappings, collections, dumps, sitemap):
         app.register_blueprint(module.blueprint)
     cors.init_app(app)
+    security.init_app(app, settings.max_url_bytes)
+    metrics.init_app(app)
+    accounting.init_app(app, settings)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:

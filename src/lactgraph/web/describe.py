@@ -12,8 +12,8 @@ A description is what a document about the entity must hold to stand alone:
   it links or is linked from, and of those resources' risk levels.
 
 A few SPARQL queries, each anchored on the entity's IRI or on a VALUES list, so the cost
-follows the size of the description and not of the graph. Whole-graph documents (the ontology, the shapes)
-are built once per store version (`per_version`).
+follows the size of the description and not of the graph. Whole-graph documents (the
+ontology, the shapes) are built once per store version (`per_version`).
 """
 
 from __future__ import annotations

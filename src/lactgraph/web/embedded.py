@@ -112,7 +112,7 @@ def entity(graph: Graph, iri: str) -> dict[str, object]:
     if modified is not None:
         data["dateModified"] = str(modified)
     source = graph.value(node, FOAF.page)
-    if isinstance(source, URIRef):
+    if isinstance(source, URIRef) and urls.page(str(source)):
         data["isBasedOn"] = str(source)
     data["license"] = LICENSE
     return data

@@ -16,6 +16,7 @@ The same two steps (`see_other`, `document_response`) serve the ontology and the
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -152,9 +153,14 @@ def _serve(path: str) -> Response:
     return see_other(iri, _exists(iri))
 
 
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[a-z]+)?")
+
+
 @blueprint.get(f"/<any({', '.join(ENTITY_KINDS)}):kind>/<key>")
 def entity(kind: str, key: str) -> Response:
-    if not key or key.startswith("."):
+    # Keys are slugs (ASCII letters, digits, '-') plus an extension: anything else cannot
+    # name an entity, and must never reach the SPARQL text the IRI is written into.
+    if not _KEY.fullmatch(key):
         abort(404)
     return _serve(f"{kind}/{key}")
 

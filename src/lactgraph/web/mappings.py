@@ -18,7 +18,11 @@ SSSOM_TSV = "text/tab-separated-values; charset=utf-8"
 @blueprint.get("/mappings/<name>.sssom.tsv")
 def mapping_set(name: str) -> Response:
     folder = (site().settings.project_dir / "mappings").resolve()
-    if "/" in name or name.startswith(".") or not (folder / f"{name}.sssom.tsv").is_file():
+    try:
+        found = (folder / f"{name}.sssom.tsv").is_file()
+    except OSError:  # e.g. a name longer than the file system allows
+        found = False
+    if "/" in name or name.startswith(".") or not found:
         abort(404)
     return send_from_directory(folder, f"{name}.sssom.tsv", mimetype=SSSOM_TSV,
                                conditional=True, max_age=3600)

@@ -70,7 +70,7 @@ class Level:
 @dataclass(frozen=True)
 class Link:
     name: Text
-    url: str
+    url: str | None  # None: not a followable URL (shown as text)
     iri: str
     level: Level | None = None
     note: str | None = None

@@ -16,7 +16,9 @@
   `X-Lactgraph-Row-Cap: N` on every answer and `X-Lactgraph-Truncated: true|false`; a cut
   SPARQL JSON or XML answer also links `<endpoint>#row-cap` from its head (the results
   formats' own `link`), a cut Turtle or N-Triples answer starts with a comment; CSV, TSV,
-  RDF/XML and JSON-LD have no place for a note and rely on the headers.
+  RDF/XML and JSON-LD have no place for a note and rely on the headers. Each client has
+  a budget of query time per minute (429 with Retry-After past it), and every query is
+  measured and logged (accounting.py).
 - **Service description**: GET without a query gives it as RDF (Turtle by default), and
   browsers get the query page.
 """
@@ -317,7 +319,9 @@ def _limits_note() -> str:
         f"Read-only; SERVICE is refused. A query may run {settings.query_timeout:g} s "
         f"(503 with Retry-After past that); answers are cut at {settings.row_cap} rows or "
         f"triples, announced by the X-Lactgraph-Row-Cap and X-Lactgraph-Truncated headers. "
-        f"Relative IRIs resolve against {site().iris.base}."
+        + (f"Each client may use {settings.sparql_budget:g} s of query time per minute (429 "
+           "with Retry-After past that). " if settings.sparql_budget > 0 else "")
+        + f"Relative IRIs resolve against {site().iris.base}."
     )
 
 
@@ -370,7 +374,7 @@ def _compact(iri: str) -> str:
 def _cell(term: dict) -> Cell:
     kind, value = term["type"], term["value"]
     if kind == "uri":
-        href = urls.page(value) if value.startswith(("http://", "https://")) else None
+        href = urls.page(value)
         return Cell(_compact(value), href)
     if kind == "bnode":
         return Cell(f"_:{value}")

@@ -61,11 +61,12 @@ def document(iri: str, extension: str) -> str:
     return f"{address}#{fragment}" if fragment and extension == "html" else address
 
 
-def page(iri: str) -> str:
-    """Where a person follows an IRI: our HTML page if it is ours, else the IRI itself."""
+def page(iri: str) -> str | None:
+    """Where a person follows an IRI: our HTML page if it is ours, else the IRI itself when
+    it is an http(s) URL; None for any other scheme (no `javascript:` or `data:` links)."""
     if iri.startswith(site().iris.base):
         return document(iri, "html")
-    return iri
+    return iri if iri.startswith(("http://", "https://")) else None
 
 
 def absolute(endpoint: str, **values: object) -> str:

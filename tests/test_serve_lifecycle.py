@@ -1,0 +1,229 @@
+"""`lactgraph serve` starts only on a whole store and stops without dropping requests.
+
+- SIGTERM: the server stops listening, lets the requests in flight finish, exits 0; past
+  the grace period it exits anyway.
+- A SPARQL worker killed mid-query is replaced; its query is retried (or fails with a
+  clear 5xx), and every other request succeeds.
+- A missing or broken `--store` is one clear line and exit 1; a load into the cache that
+  is killed leaves no half store, and the next start loads it whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from lactgraph.store.oxigraph import load_store, open_store
+
+from .conftest import ROOT, LiveServer, free_port
+from .web.test_ratelimit import SLOW, write_items
+from .web.test_sparql_limits import _alive, _wait_until_gone, _workers
+
+LINUX = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+QUICK = "ASK { ?s ?p ?o }"
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+
+
+def ask(server: LiveServer, query: str) -> requests.Response:
+    return requests.get(server.url + "sparql", params={"query": query}, timeout=60,
+                        headers={"Accept": "application/sparql-results+json"})
+
+
+def in_background(server: LiveServer, query: str):
+    """The query sent from another thread, once it has surely reached a worker."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(ask, server, query)
+    pool.shutdown(wait=False)
+    time.sleep(0.4)
+    return future
+
+
+def exit_output(server: LiveServer, seconds: float) -> tuple[int, str]:
+    code = server.process.wait(timeout=seconds)
+    return code, Path(server.log.name).read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def slow_graph(tmp_path_factory) -> Path:
+    return write_items(tmp_path_factory.mktemp("slow-graph"), 3000)  # 9 M rows to count
+
+
+def test_sigterm_lets_the_request_in_flight_finish(start_server, slow_graph):
+    server = start_server("--graph", str(slow_graph), "--grace", "20")
+    assert ask(server, QUICK).status_code == 200  # the workers are up
+    slow = in_background(server, SLOW)
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    with pytest.raises(requests.ConnectionError):  # no longer listening
+        requests.get(server.url + "healthz", timeout=5)
+    answer = slow.result(timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == str(3000 * 3000)
+    code, output = exit_output(server, 20)
+    assert code == 0
+    assert time.monotonic() - started < 20
+    assert "SIGTERM: finishing 1 request(s)" in output
+    assert output.rstrip().endswith("lactgraph: stopped")
+
+
+@LINUX
+def test_sigterm_stops_at_the_end_of_the_grace_period(start_server, slow_graph):
+    server = start_server("--graph", str(slow_graph), "--grace", "1", "--query-timeout", "60")
+    assert ask(server, QUICK).status_code == 200
+    workers = _workers(server.process.pid)
+    endless = in_background(server, ENDLESS)
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    code, output = exit_output(server, 15)
+    assert code == 0
+    assert time.monotonic() - started < 8
+    assert "1 request(s) still running after 1 s" in output
+    with pytest.raises(requests.RequestException):
+        endless.result(timeout=10)
+    _wait_until_gone(workers)
+    assert not _alive(workers)  # the SPARQL workers end with the server
+
+
+@LINUX
+def test_a_worker_killed_mid_query_is_replaced_and_no_other_request_fails(start_server,
+                                                                          slow_graph):
+    server = start_server("--graph", str(slow_graph), "--query-workers", "2")
+    assert ask(server, QUICK).status_code == 200
+    workers = _workers(server.process.pid)
+    assert len(workers) == 2
+    slow = in_background(server, SLOW)
+    others: list[int] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            others.append(ask(server, QUICK).status_code)
+            others.append(requests.get(server.url + "product/nothing.ttl", timeout=30)
+                          .status_code)
+
+    asking = threading.Thread(target=keep_asking)
+    asking.start()
+    for pid in workers:  # the busy one among them
+        os.kill(pid, signal.SIGKILL)
+    answer = slow.result(timeout=60)
+    time.sleep(0.5)
+    stop.set()
+    asking.join(timeout=60)
+    # retried on a fresh worker, or a clear 500 if the retry failed too
+    assert answer.status_code == 200 or (answer.status_code == 500
+                                         and "worker stopped" in answer.text), answer.text
+    assert others and set(others) == {200, 404}, others
+    replaced = _workers(server.process.pid)
+    assert len(replaced) == 2 and not replaced & workers
+
+
+# --- starting: a whole store or one clear error -------------------------------------------
+
+def serve_store(store: Path, cache: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lactgraph", "serve", "--port", str(free_port()),
+         "--store", str(store)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "LACTGRAPH_CACHE_DIR": str(cache)})
+
+
+@pytest.fixture(scope="module")
+def good_store(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("stores") / "good"
+    load_store([(ROOT / "graph" / "lactgraph.ttl", "https://w3id.org/lactgraph/graph/x")], store)
+    return store
+
+
+def _truncate_the_largest_table(store: Path) -> None:
+    largest = max(store.glob("*.sst"), key=lambda path: path.stat().st_size)
+    with largest.open("r+b") as table:
+        table.truncate(100)
+
+
+def _empty_store(store: Path) -> None:
+    load_store([], store)
+
+
+BREAKAGES = {
+    "missing": lambda store: None,
+    "an empty folder": lambda store: store.mkdir(),
+    "a file": lambda store: store.write_text("not a store"),
+    "a garbled CURRENT": lambda store: (store / "CURRENT").write_text("garbage\n"),
+    "a truncated table": _truncate_the_largest_table,
+    "a store without data": _empty_store,
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_a_broken_store_is_one_clear_line(tmp_path, good_store, breakage):
+    store = tmp_path / "store"
+    if breakage in ("a garbled CURRENT", "a truncated table"):
+        shutil.copytree(good_store, store)
+    BREAKAGES[breakage](store)
+    result = serve_store(store, tmp_path / "cache")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"lactgraph: error: {store}: not an Oxigraph store")
+    assert lines[0].endswith("rebuild it with `lactgraph build` and serve graph/ without --store")
+
+
+def test_a_good_store_opens(good_store):
+    assert open_store(good_store).query("ASK { GRAPH ?g { ?s ?p ?o } }")
+
+
+@LINUX
+def test_a_killed_load_leaves_no_half_store_and_the_next_start_loads_it(tmp_path):
+    graph = tmp_path / "graph"
+    graph.mkdir()
+    with (graph / "big.nt").open("w") as big:  # a few seconds of loading
+        for i in range(400_000):
+            big.write(f'<http://example.org/s/{i}> <http://example.org/p> "{i}" .\n')
+    cache = tmp_path / "cache"
+    loading = subprocess.Popen(
+        [sys.executable, "-m", "lactgraph", "serve", "--port", str(free_port()),
+         "--graph", str(graph)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "LACTGRAPH_CACHE_DIR": str(cache)})
+    deadline = time.monotonic() + 60
+    while not list(cache.glob(".loading-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # well into the load
+    loading.kill()
+    loading.wait()
+    assert list(cache.glob(".loading-*")), "the load was not caught in progress"
+    assert not list(cache.glob("store-*"))  # nothing a server would open
+    server = LiveServer(cache, "--graph", str(graph))
+    try:
+        answer = ask(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/p> ?o }")
+        assert answer.json()["results"]["bindings"][0]["n"]["value"] == "400000"
+        assert not list(cache.glob(".loading-*"))  # the dead load's folder is gone
+        assert len(list(cache.glob("store-*"))) == 1
+    finally:
+        server.stop()
+
+
+def test_a_broken_cached_store_is_loaded_again(tmp_path):
+    (tmp_path / "graph").mkdir()
+    graph = write_items(tmp_path / "graph", 50)
+    cache = tmp_path / "cache"
+    first = LiveServer(cache, "--graph", str(graph))
+    first.stop()
+    [cached] = cache.glob("store-*")
+    (cached / "CURRENT").write_text("garbage\n")
+    second = LiveServer(cache, "--graph", str(graph))
+    try:
+        assert ask(second, QUICK).json()["boolean"] is True
+        assert open_store(cached).query("ASK { GRAPH ?g { ?s ?p ?o } }")
+    finally:
+        second.stop()
