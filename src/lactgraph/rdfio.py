@@ -1,23 +1,27 @@
 """Reading and writing RDF files: safe parsing, precise errors, atomic writes.
 
-Files are parsed with Oxigraph's parsers, which report line and column, never fetch a
-remote JSON-LD context and never expand XML entities; the triples then become an rdflib
-graph for validation and serialisation.
+Files are parsed with Oxigraph's parsers, which report line and column and never fetch a
+remote JSON-LD context; the triples then become an rdflib graph for validation and
+serialisation. Before a parser sees a file, `read_graph` refuses one too big to hold in
+memory (`max_rdf_bytes`), and `refuse_doctype` an RDF/XML file that Oxigraph must not
+parse: it does expand the entities a DOCTYPE declares (a "billion laughs" file grows
+without bound), and its parse time grows with the nesting depth.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from xml.parsers import expat
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .errors import SourceError
+from .errors import LactgraphError, SourceError
 
 RDF_SUFFIXES = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -31,6 +35,9 @@ RDF_SUFFIXES = {
 }
 DATASET_FORMATS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)  # files that name their graphs
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+DEFAULT_MAX_RDF_BYTES = 2**30  # per file; LACTGRAPH_MAX_RDF_BYTES overrides it
+MAX_XML_DEPTH = 256  # elements inside each other in an RDF/XML file
+_CHUNK = 2**20
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
@@ -62,37 +69,167 @@ def rdf_paths(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _line_of(message: str) -> int | None:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
+def max_rdf_bytes() -> int:
+    """The largest RDF file `read_graph` reads: LACTGRAPH_MAX_RDF_BYTES, else 1 GiB.
+
+    rdflib holds every triple in memory, several times the file's size; a bigger graph
+    belongs in an Oxigraph store (`lactgraph serve` loads one from disk, streaming).
+    """
+    text = os.environ.get("LACTGRAPH_MAX_RDF_BYTES", "").strip()
+    if not text:
+        return DEFAULT_MAX_RDF_BYTES
+    try:
+        return int(text)
+    except ValueError:
+        raise LactgraphError(
+            f"LACTGRAPH_MAX_RDF_BYTES={text!r}: expected a whole number of bytes"
+        ) from None
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**30:.1f} GiB" if count >= 2**30 else f"{count / 2**20:.1f} MiB"
+
+
+def refuse_big_file(path: Path, limit: int) -> None:
+    """Refuse a file over `limit` bytes before anything reads it."""
+    size = path.stat().st_size
+    if size > limit:
+        raise SourceError(
+            str(path), None,
+            f"{_size(size)}: more than the {_size(limit)} an RDF file may have to be read "
+            "into memory (set LACTGRAPH_MAX_RDF_BYTES to allow more)",
+        )
+
+
+def _parse_error(path: Path, error: SyntaxError) -> SourceError:
+    message = error.msg or str(error)
+    if "remote context" in message:  # Oxigraph has no document loader, and gets none here
+        message = ("JSON-LD with a remote @context is refused (contexts are never fetched); "
+                   "put the context in the file")
+    return SourceError(str(path), error.lineno, message)
 
 
 def read_graph(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
     """Parse RDF files into one rdflib graph (blank nodes kept apart per file)."""
     graph = Graph() if graph is None else graph
+    limit = max_rdf_bytes()
     for path in rdf_paths(paths):
+        refuse_big_file(path, limit)
         refuse_doctype(path)
         try:
-            quads = ox.parse(path=str(path), format=RDF_SUFFIXES[path.suffix],
-                             rename_blank_nodes=True)
-            for quad in quads:
-                graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
-                           to_rdflib(quad.object)))
+            with path.open("rb") as file:
+                if file.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+                    file.seek(0)  # Oxigraph's Turtle and N-Triples parsers reject a BOM
+                quads = ox.parse(file, format=RDF_SUFFIXES[path.suffix],
+                                 rename_blank_nodes=True)
+                for quad in quads:
+                    graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
+                               to_rdflib(quad.object)))
         except SyntaxError as error:
-            message = str(error)
-            raise SourceError(str(path), _line_of(message), message) from None
+            raise _parse_error(path, error) from None
         except UnicodeDecodeError as error:
             raise SourceError(str(path), None, f"not UTF-8 ({error.reason})") from None
     return graph
 
 
 def refuse_doctype(path: Path) -> None:
-    """An RDF/XML DOCTYPE may declare entities; refuse it before any parser sees it."""
+    """Refuse an RDF/XML file with a DOCTYPE, nested deeper than MAX_XML_DEPTH, or that is
+    not well-formed XML, before any RDF parser sees it (see the module doc).
+
+    The file is read once, in chunks, by two checks: a search for "<!doctype" in any case,
+    anywhere (after a comment of any length; inside the root element, where Oxigraph
+    accepts one too), in UTF-8 or in the UTF-16/32 its BOM or zero bytes show (a byte that
+    is not UTF-8 is refused: Oxigraph reads nothing else); and expat, which decodes what
+    the XML declaration says, stops at a DOCTYPE before any entity is declared, and
+    measures the depth.
+    """
     if RDF_SUFFIXES[path.suffix] is not ox.RdfFormat.RDF_XML:
         return
     with path.open("rb") as file:
-        if b"<!DOCTYPE" in file.read(64 * 1024).upper():
-            raise SourceError(str(path), None, "XML with a DOCTYPE is refused (entity expansion)")
+        chunk = file.read(_CHUNK)
+        check = _XmlCheck(str(path), _search_codec(chunk))
+        while chunk:
+            check.feed(chunk)
+            chunk = file.read(_CHUNK)
+        check.feed(b"", final=True)
+
+
+def _search_codec(head: bytes) -> str:
+    """How to read a file that starts with `head`: UTF-16 or UTF-32 by its BOM or its zero
+    bytes, else UTF-8, the only encoding Oxigraph reads RDF/XML in."""
+    for start, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"),
+        (b"<\0", "utf-16-le"), (b"\0<", "utf-16-be"),
+    ):
+        if head.startswith(start):
+            return codec
+    return "utf-8"
+
+
+class _Refused(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        self.line, self.message = line, message
+
+
+_DOCTYPE = "<!doctype"
+_DOCTYPE_REFUSED = ("RDF/XML with a DOCTYPE is refused: the entities it declares can "
+                    "expand without bound (\"billion laughs\"); remove the DOCTYPE")
+
+
+class _XmlCheck:
+    """The two checks of `refuse_doctype`, fed the file chunk by chunk."""
+
+    def __init__(self, path: str, codec: str) -> None:
+        self.path = path
+        self.decoder = codecs.getincrementaldecoder(codec)()
+        self.tail = ""  # the end of the text searched so far: a DOCTYPE may span two chunks
+        self.newlines = 0  # before the tail
+        self.depth = 0
+        self.parser = expat.ParserCreate()
+        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        try:
+            text = self.tail + self.decoder.decode(chunk, final).lower()
+        except UnicodeDecodeError as error:
+            line = self.newlines + self.tail.count("\n") + error.object.count(b"\n", 0, error.start)
+            byte = error.object[error.start]
+            message = f"byte 0x{byte:02x} is not {error.encoding.upper()}; RDF/XML must be UTF-8"
+            raise SourceError(self.path, line + 1, message) from None
+        found = text.find(_DOCTYPE)
+        if found >= 0:
+            line = self.newlines + text.count("\n", 0, found) + 1
+            raise SourceError(self.path, line, _DOCTYPE_REFUSED)
+        self.tail = text[-len(_DOCTYPE) + 1 :]
+        self.newlines += text.count("\n", 0, len(text) - len(self.tail))
+        try:
+            self.parser.Parse(chunk, final)
+        except _Refused as refused:
+            raise SourceError(self.path, refused.line, refused.message) from None
+        except expat.ExpatError as error:
+            message = f"not well-formed XML at column {error.offset + 1}: "
+            raise SourceError(
+                self.path, error.lineno, message + expat.ErrorString(error.code)
+            ) from None
+
+    def _doctype(self, *_args: object) -> None:
+        raise _Refused(self.parser.CurrentLineNumber, _DOCTYPE_REFUSED)
+
+    def _start(self, *_args: object) -> None:
+        self.depth += 1
+        if self.depth > MAX_XML_DEPTH:
+            raise _Refused(
+                self.parser.CurrentLineNumber,
+                f"elements nested more than {MAX_XML_DEPTH} deep: refused, as the time "
+                "to parse RDF/XML grows with its depth",
+            )
+
+    def _end(self, *_args: object) -> None:
+        self.depth -= 1
 
 
 def write_atomically(path: Path, data: bytes) -> None:

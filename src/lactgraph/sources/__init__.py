@@ -19,3 +19,9 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[\W_]+", " ", bare.casefold()).strip()
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """`repr(text)` for an error message, cut after `limit` characters: input lines may be
+    megabytes long, and an error must stay one readable line."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text)} characters)"

@@ -80,7 +80,12 @@ _PARTICLES = frozenset(
 )
 _CONNECTORS = frozenset({"&", "and", "y", "e", "und"})
 _ET_AL = frozenset({"al", "al."})
+_IN_NAMES = _PARTICLES | _CONNECTORS
 _SIMILARITY_FLOOR = 0.8
+# Parentheses nested deeper than this are read as text: every level re-reads the text it
+# encloses, so unbounded nesting ("((((…") is quadratic; no commentary nests beyond 3.
+_MAX_DEPTH = 8
+_LONGEST_NAME = 200  # characters: a longer run of capitalised words names no author
 
 
 @dataclass(frozen=True)
@@ -97,15 +102,21 @@ class _Found:
 def _spans(text: str) -> Iterator[tuple[int, int, bool]]:
     """(start, end, open_missing) for every parenthesised stretch of each paragraph."""
     stack: list[int] = []
+    deeper = 0  # "(" beyond _MAX_DEPTH, still open
     boundary = 0
     for i, char in enumerate(text + "\n"):
         if char == "\n":
             yield from ((start + 1, i, False) for start in stack)
-            stack, boundary = [], i + 1
+            stack, boundary, deeper = [], i + 1, 0
         elif char == "(":
-            stack.append(i)
+            if len(stack) < _MAX_DEPTH:
+                stack.append(i)
+            else:
+                deeper += 1
         elif char == ")":
-            if stack:
+            if deeper:
+                deeper -= 1
+            elif stack:
                 yield stack.pop() + 1, i, False
             else:
                 yield boundary, i, True
@@ -138,15 +149,16 @@ def _name_run(prefix: str) -> tuple[int, list[str]] | None:
     tokens = list(_TOKEN.finditer(prefix))
     if len(tokens) >= 2 and tokens[-1].group().rstrip(",") in _ET_AL and tokens[-2].group() == "et":
         tokens = tokens[:-2]
-    run: list[re.Match[str]] = []
+    run: list[re.Match[str]] = []  # gathered backwards: inserting at the front is quadratic
     for token in reversed(tokens):
         word = token.group()
-        if _is_name(word) or word.casefold() in _PARTICLES | _CONNECTORS:
-            run.insert(0, token)
+        if _is_name(word) or word.casefold() in _IN_NAMES:
+            run.append(token)
         else:
             break
-    while run and run[0].group().casefold() in _CONNECTORS:
-        run.pop(0)
+    while run and run[-1].group().casefold() in _CONNECTORS:
+        run.pop()
+    run.reverse()
     if not any(_is_name(t.group()) for t in run):
         return None
     surnames = " ".join(t.group() for t in run)
@@ -173,8 +185,8 @@ def _in_span(text: str, start: int, end: int, open_missing: bool) -> list[_Found
         for citation in reversed(found):
             if citation is None:
                 break
-            trailing.insert(0, citation)
-        return trailing
+            trailing.append(citation)
+        return trailing[::-1]
     return [c for c in found if c is not None]
 
 
@@ -249,6 +261,8 @@ def resolve(
 
     (None, None, 0.0) when no reference fits or two fit equally well.
     """
+    if len(cited) > _LONGEST_NAME:
+        return None, None, 0.0
     scored = [(s, r.position) for r in references if (s := _score(cited, year, r)) is not None]
     if not scored:
         return None, None, 0.0
@@ -265,7 +279,11 @@ def find_citations(
 ) -> list[Citation]:
     """Every author–year citation of a commentary, in order, each resolved if possible."""
     citations = []
+    resolved: dict[tuple[str, int], tuple[int | None, str | None, float]] = {}
     for found in _find(commentary):
-        position, method, confidence = resolve(found.surnames[0], found.year, references)
+        key = (found.surnames[0], found.year)
+        if key not in resolved:  # a long commentary cites the same work many times
+            resolved[key] = resolve(*key, references)
+        position, method, confidence = resolved[key]
         citations.append(Citation(found.text, language, found.offset, position, method, confidence))
     return citations

@@ -25,15 +25,19 @@ Nothing here imports rdflib.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import SourceError
 from ..records import BrandName, PharmacokineticValue, Product, ProductMention, Reference
 from ..vocab import level_for_wording
+from . import quoted
 from .citations import find_citations
 from .pharmacokinetics import PK_VARIABLES, pk_value
 from .references import split_authors
@@ -52,6 +56,10 @@ _URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 # The link labels an English page prints after a reference (sources/references.py).
 _ABSTRACT_LABEL = "Abstract"
 _FULL_TEXT_LABEL = "Full text (link to original source)"
+# Python holds a whole JSON document in memory, many times its size: bigger inputs are
+# refused before they are read (a JSON Lines file may be any size, one line at a time).
+MAX_JSON_BYTES = 512 * 2**20
+MAX_LINE_BYTES = 64 * 2**20
 
 
 # --- files and documents ---------------------------------------------------------------
@@ -65,14 +73,19 @@ def read_export_file(path: Path) -> tuple[list[Product], list[SourceError]]:
     """
     where = str(path)
     try:
-        if path.suffix == ".jsonl":
-            with path.open("rb") as handle:
+        with path.open("rb") as handle:
+            if path.suffix == ".jsonl":
                 return _read_documents(_json_lines(handle, where), where)
-        data = path.read_bytes()
+            too_big = os.fstat(handle.fileno()).st_size > MAX_JSON_BYTES
+            data = b"" if too_big else handle.read(MAX_JSON_BYTES + 1)
     except FileNotFoundError:
         return [], [SourceError(where, None, "file not found")]
     except OSError as error:
         return [], [SourceError(where, None, f"cannot read the file: {error.strerror}")]
+    if too_big or len(data) > MAX_JSON_BYTES:
+        message = (f"more than {MAX_JSON_BYTES // 2**20} MiB of JSON, too big to read at once; "
+                   "write the documents as JSON Lines (.jsonl), one per line")
+        return [], [SourceError(where, None, message)]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -108,16 +121,56 @@ def _read_documents(
     return products, errors
 
 
+class _BeyondLimits(json.JSONDecodeError):
+    """Valid JSON that Python cannot read: nested too deeply, or an integer too long."""
+
+
 def _syntax_error(path: str, error: json.JSONDecodeError, line: int | None = None) -> SourceError:
-    return SourceError(
-        path, line or error.lineno, f"not valid JSON at column {error.colno}: {error.msg}"
-    )
+    what = "cannot read the JSON" if isinstance(error, _BeyondLimits) else "not valid JSON"
+    return SourceError(path, line or error.lineno, f"{what} at column {error.colno}: {error.msg}")
 
 
-def _json_lines(handle: Iterable[bytes], path: str) -> Iterator[_Document]:
+def _decode(text: str, index: int) -> tuple[object, int]:
+    """`raw_decode`, with Python's own limits reported as JSON errors at `index`."""
+    try:
+        return _DECODER.raw_decode(text, index)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise _BeyondLimits("arrays or objects nested too deeply", text, index) from None
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        limit = sys.get_int_max_str_digits()
+        raise _BeyondLimits(f"a number of more than {limit} digits", text, index) from None
+
+
+def _loads(text: str) -> object:
+    """`json.loads`, with Python's limits as JSON errors."""
+    value, end = _decode(text, _SPACE.match(text).end())
+    end = _SPACE.match(text, end).end()
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
+def _lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """Each line of a file, or None for one longer than MAX_LINE_BYTES (skipped unread)."""
+    while line := handle.readline(MAX_LINE_BYTES + 1):
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(2**20)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def _json_lines(handle: BinaryIO, path: str) -> Iterator[_Document]:
     """One document per non-blank line. Lines are split on "\\n" only: a JSON string may
     hold U+2028 and other characters `str.splitlines` would split on."""
-    for number, raw in enumerate(handle, start=1):
+    for number, raw in enumerate(_lines(handle), start=1):
+        if raw is None:
+            message = f"a line of more than {MAX_LINE_BYTES // 2**20} MiB: not one document"
+            yield _Document(number, error=SourceError(path, number, message))
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -127,7 +180,7 @@ def _json_lines(handle: Iterable[bytes], path: str) -> Iterator[_Document]:
         if not text.strip():
             continue
         try:
-            yield _Document(number, json.loads(text.removeprefix("\ufeff").rstrip("\r\n")))
+            yield _Document(number, _loads(text.removeprefix("\ufeff").rstrip("\r\n")))
         except json.JSONDecodeError as error:
             yield _Document(number, error=_syntax_error(path, error, number))
 
@@ -156,7 +209,7 @@ class _Cursor:
         return False
 
     def value(self) -> _Document:
-        value, end = _DECODER.raw_decode(self.text, self.index)
+        value, end = _decode(self.text, self.index)
         document = _Document(self.line, value)
         self.skip_to(end)
         return document
@@ -195,9 +248,17 @@ def _array_elements(cursor: _Cursor) -> Iterator[_Document]:
 
 
 def _kind(value: object) -> str:
+    if isinstance(value, float):  # 1.5, nan, inf: say which, "a number" would puzzle
+        return f"the number {value!r}"
     return {dict: "an object", list: "an array", str: "text", bool: "true/false"}.get(
         type(value), "null" if value is None else "a number"
     )
+
+
+def _digits(number: int) -> str:
+    """A whole number for a message: one of thousands of digits by its first ones."""
+    text = str(number)
+    return text if len(text) <= 20 else f"{text[:20]}… ({len(text)} characters)"
 
 
 class _Record:
@@ -254,7 +315,7 @@ class _Record:
     def level(self, obj: dict[str, object], key: str, field: str) -> int | None:
         level = self.integer(obj, key, field)
         if level is not None and level not in _LEVELS:
-            raise self.error(f"{field}.{key}", f"level {level}; expected 0, 1, 2 or 3")
+            raise self.error(f"{field}.{key}", f"level {_digits(level)}; expected 0, 1, 2 or 3")
         return level
 
     def date(self, obj: dict[str, object], key: str, field: str) -> date | None:
@@ -267,7 +328,7 @@ class _Record:
         except ValueError:
             raise self.error(
                 f"{field}.{key}",
-                f"cannot read {text!r} as an ISO 8601 date-time; expected e.g. "
+                f"cannot read {quoted(text)} as an ISO 8601 date-time; expected e.g. "
                 "'2019-01-26T09:30:00Z' or '2019-01-26'",
             ) from None
 
@@ -289,8 +350,9 @@ def read_export_document(document: object, path: str, line: int | None, number: 
     top = record.object(document, "(document)")
     if "error" in top:
         answer = top["error"]
+        said = quoted(answer) if isinstance(answer, str) else _kind(answer)
         raise SourceError(
-            path, line, f"{record.label}: the source answered {answer!r} (no such product); skipped"
+            path, line, f"{record.label}: the source answered {said} (no such product); skipped"
         )
     if "producto" not in top:
         raise record.error("producto", "missing; expected a get_term document")
@@ -298,7 +360,7 @@ def read_export_document(document: object, path: str, line: int | None, number: 
     source_id = record.integer(entry, "id", "producto")
     if source_id is None:
         raise record.error("producto.id", "missing; every product has a numeric id")
-    record.label = f"product {source_id}"
+    record.label = f"product {_digits(source_id)}"
     product = Product(
         names=record.names(entry, "producto"),
         source_file=path,
@@ -337,7 +399,7 @@ def _level(record: _Record, entry: dict[str, object]) -> int:
         elif said != level:
             raise record.error(
                 f"producto.{key}",
-                f"{wording!r} means level {said}, but producto.{source} says {level}",
+                f"{quoted(wording)} means level {said}, but producto.{source} says {level}",
             )
     if level is None:
         raise record.error(
@@ -417,7 +479,7 @@ def _link(record: _Record, item: dict[str, object], key: str, field: str) -> str
     if url is None:
         return None
     if not _URL.fullmatch(url.strip()):
-        raise record.error(f"{field}.{key}", f"{url!r} is not an http(s) URL")
+        raise record.error(f"{field}.{key}", f"{quoted(url)} is not an http(s) URL")
     return url.strip()
 
 

@@ -24,6 +24,7 @@ classification for readers of this module.
 
 from __future__ import annotations
 
+import codecs
 import enum
 import os
 import re
@@ -42,27 +43,43 @@ from ..records import (
     Reference,
 )
 from ..vocab import RISK_LEVELS, level_for_wording
-from . import fold
+from . import fold, quoted
 from .citations import find_citations
 from .pharmacokinetics import pk_value, split_row, variable_for_label
 from .references import parse_reference
 
 # --- reading ------------------------------------------------------------------------
 
+MAX_PAGE_BYTES = 16 * 2**20  # an entry page is a few kilobytes; refuse, never read, more
+_WIDE_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
 
 def read_page_file(path: str | os.PathLike[str]) -> Product:
-    """Read one entry page; SourceError if it is missing, not UTF-8 or not an entry page."""
+    """Read one entry page; SourceError if it is missing, too big, not UTF-8 or not an entry
+    page."""
     where = os.fspath(path)
     try:
         with open(where, "rb") as handle:
-            data = handle.read()
+            too_big = os.fstat(handle.fileno()).st_size > MAX_PAGE_BYTES
+            data = b"" if too_big else handle.read(MAX_PAGE_BYTES + 1)
     except FileNotFoundError:
         raise SourceError(where, None, "file not found") from None
     except OSError as error:
         raise SourceError(where, None, f"cannot read the file: {error.strerror}") from None
+    if too_big or len(data) > MAX_PAGE_BYTES:
+        limit = MAX_PAGE_BYTES // 2**20
+        raise SourceError(where, None, f"more than {limit} MiB: too big for an entry page")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        for bom, encoding in _WIDE_BOMS:
+            if data.startswith(bom):
+                raise SourceError(where, 1, f"the page is {encoding} (it starts with a "
+                                  f"{encoding} byte-order mark); entry pages must be UTF-8 "
+                                  "text") from None
         before = _normalise(data[: error.start].decode("utf-8"))
         line = before.count("\n") + 1
         column = len(before) - before.rfind("\n")
@@ -197,7 +214,7 @@ _RULES: tuple[_Rule, ...] = (
         ("es", r"¿Necesitas más información o no encontraste lo que buscabas\?"),
         ("en", r"Write (?:to )?us at\b.*"),
         ("es", r"Escríbenos al?\b.*"),
-        (None, r"\S+@\S+\.\w+"),
+        (None, r"[^\s@]+@\S+\.\w+"),  # not "\S+@": that backtracks over every "@"
         ("en", r"e-lactancia is a resource recommended by\b.*"),
         ("es", r"e-lactancia es un recurso recomendado por\b.*"),
         ("en", r"Would you like to recommend the use of e-lactancia\?.*"),
@@ -294,8 +311,10 @@ _RULES: tuple[_Rule, ...] = (
     ),
     *_rules(Kind.HEADING, REFERENCES, ("en", r"References"), ("es", r"Bibliografía")),
 )
+# The wording ends in a non-space: a lazy ".+?" before "\s+" would rescan every run of
+# spaces from each of its positions (quadratic on a long line).
 _LEVEL_HEADING = re.compile(
-    r"(?P<wording>.+?)\s+(?P<suffix>for breastfeeding|para la lactancia)", re.IGNORECASE
+    r"(?P<wording>.*\S)\s+(?P<suffix>for breastfeeding|para la lactancia)", re.IGNORECASE
 )
 
 
@@ -536,7 +555,7 @@ def _parenthetical(draft: _Draft, line: Line, text: str) -> tuple[str, str | Non
         return _split_parenthetical(text)
     except ValueError:
         raise draft.error(
-            line, f"unbalanced parentheses in {text!r}: the line seems cut off"
+            line, f"unbalanced parentheses in {quoted(text)}: the line seems cut off"
         ) from None
 
 
@@ -557,15 +576,19 @@ def _mention(draft: _Draft, line: Line) -> ProductMention:
     if level is None:
         raise draft.error(
             line,
-            f"unknown level wording {wording!r} for {name!r}; expected one "
+            f"unknown level wording {quoted(wording)} for {quoted(name)}; expected one "
             f"of these level names or descriptions: {_EXPECTED_WORDINGS}",
         )
     return ProductMention(name, level)
 
 
+# Linear on any line: the atomic group stops at the first "Contains …" (a later one could
+# not match where the first failed), "(?<!\s)" skips starts inside a run of spaces and
+# "\s++" never gives spaces back to the name.
 _COMBINATION = re.compile(
-    r"(?P<brand>.+?)\.?\s+(?:Contains other elements than|Contiene otros elementos aparte de)\s+"
-    r"(?P<name>.+?)\s+(?:in its composition|en su composición)\.?",
+    r"(?>(?P<brand>.+?)(?<!\s)\.?\s+"
+    r"(?:Contains other elements than|Contiene otros elementos aparte de))\s++"
+    r"(?P<name>.+?)(?<!\s)\s+(?:in its composition|en su composición)\.?",
     re.IGNORECASE,
 )
 
@@ -581,7 +604,7 @@ def _brand(draft: _Draft, line: Line, entry: str) -> BrandName:
         if fold(combination["name"]) != fold(entry):
             raise draft.error(
                 line,
-                f"this brand is said to contain {combination['name']!r}, "
+                f"this brand is said to contain {quoted(combination['name'])}, "
                 f"but the page is about {entry!r}",
             )
         text = combination["brand"]
@@ -641,7 +664,7 @@ def parse_date(text: str) -> date | None:
         match = shape.fullmatch(text.strip().rstrip("."))
         if match:
             month = match["month"]
-            number = int(month) if month.isdigit() else _MONTHS.get(fold(month))
+            number = int(month) if month.isdecimal() else _MONTHS.get(fold(month))
             try:
                 return date(int(match["year"]), number, int(match["day"])) if number else None
             except ValueError:
@@ -665,7 +688,7 @@ def _require_entry_page(draft: _Draft) -> None:
     if last and last.kind is Kind.HEADING and last.section not in _STATEMENTS:
         raise draft.error(
             last,
-            f"the page ends with the heading {last.text.strip()!r} and "
+            f"the page ends with the heading {quoted(last.text.strip())} and "
             "nothing after it: the page seems cut off",
         )
 
@@ -705,7 +728,8 @@ def _level(draft: _Draft, commentary: list[Line] | None) -> int:
     levels = {line.level for line in draft.levels}
     if len(levels) > 1:
         said = "; ".join(
-            f"line {line.number} {line.value!r} means level {line.level}" for line in draft.levels
+            f"line {line.number} {quoted(line.value or '')} means level {line.level}"
+            for line in draft.levels
         )
         raise draft.error(draft.levels[1], f"the level name and description disagree: {said}")
     if levels:
@@ -728,7 +752,7 @@ def _updated(draft: _Draft) -> date | None:
     if parsed is None:
         raise draft.error(
             line,
-            f"cannot read the date {line.value!r}; expected e.g. 'Jan. 26, "
+            f"cannot read the date {quoted(line.value or '')}; expected e.g. 'Jan. 26, "
             "2019', 'Sept. 5, 2020', 'January 26, 2019' or '30 de Agosto de "
             "2021'",
         )

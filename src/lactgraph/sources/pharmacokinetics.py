@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 
 from ..records import PharmacokineticValue
-from . import fold
+from . import fold, quoted
 
 
 @dataclass(frozen=True)
@@ -202,12 +202,15 @@ def pk_value(label: str, raw: str, unit_shown: str | None = None) -> Pharmacokin
     key = variable_for_label(label)
     if key is None:
         expected = ", ".join(repr(v.labels["en"]) for v in PK_VARIABLES.values())
-        raise ValueError(f"unknown pharmacokinetic variable {label!r}; expected one of {expected}")
+        raise ValueError(
+            f"unknown pharmacokinetic variable {quoted(label)}; expected one of {expected}"
+        )
     variable = PK_VARIABLES[key]
     shown = {u.casefold() for u in variable.shown_units}
     if unit_shown is not None and unit_shown.strip().casefold() not in shown:
         raise ValueError(
-            f"unit {unit_shown!r} for {label!r}; expected one of {', '.join(variable.shown_units)}"
+            f"unit {quoted(unit_shown)} for {quoted(label)}; "
+            f"expected one of {', '.join(variable.shown_units)}"
         )
     value, minimum, maximum = parse_value(raw)
     return PharmacokineticValue(key, raw.strip(), variable.unit, value, minimum, maximum)

@@ -19,13 +19,17 @@ from ..records import Reference
 
 _YEAR = r"(?:1[5-9]|20)\d{2}"
 # "Abstract", "Resumen", "Full text (link to original source)", "Texto completo (…)".
+# Labels are searched for only in the last _LABEL_WINDOW characters, and "(?<!\s)" skips
+# starts inside a run of spaces: a search of the whole line per label is quadratic.
 _LINK_LABEL = re.compile(
-    r"\s*(?P<label>Abstract|Resumen|(?:Full text|Texto completo)(?:\s*\([^()]*\))?)\s*$",
+    r"(?<!\s)\s*(?P<label>Abstract|Resumen|(?:Full text|Texto completo)"
+    r"(?:\s*\([^()]{0,100}\))?)\s*$",
     re.IGNORECASE,
 )
+_LABEL_WINDOW = 160
 # "… Journal. 2013", "… Journal. 2013;14(11):906-17", "… Journal. 2013 Nov;14(11):906-17. 2013".
 _TAIL = re.compile(
-    rf"(?P<journal_end>[.?!\]])?\s+(?P<year>{_YEAR})"
+    rf"(?P<journal_end>[.?!\]])?(?<!\s)\s+(?P<year>{_YEAR})"
     r"(?P<detail>(?:\s[A-Z][a-z]{2}(?:\s\d{1,2})?)?[;:]\S*?)?\.?"
     rf"(?:\s+(?P<year_again>{_YEAR})\.?)?$"
 )
@@ -41,12 +45,15 @@ class _Links:
 def _strip_link_labels(text: str) -> tuple[str, _Links]:
     """Remove the trailing link labels, remembering which links the page had."""
     abstract = full_text = False
-    while match := _LINK_LABEL.search(text):
+    end = len(text)
+    while match := _LINK_LABEL.search(text, max(0, end - _LABEL_WINDOW), end):
         label = match["label"].casefold()
         abstract = abstract or label in ("abstract", "resumen")
         full_text = full_text or label.startswith(("full text", "texto completo"))
-        text = text[: match.start()]
-    return text.rstrip(), _Links(abstract, full_text)
+        end = match.start()
+        while end and text[end - 1].isspace():  # spaces before the window's start
+            end -= 1
+    return text[:end].rstrip(), _Links(abstract, full_text)
 
 
 def split_authors(segment: str) -> list[str]:
