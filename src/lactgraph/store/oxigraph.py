@@ -31,7 +31,8 @@ def _fingerprint(sources: list[Source], base: str) -> str:
     digest = hashlib.sha256(base.encode())
     for path, graph in sources:
         digest.update(f"{path.resolve()}\0{graph}\0".encode())
-        digest.update(path.read_bytes())
+        with path.open("rb") as file:  # in chunks: a graph file can be gigabytes
+            digest.update(hashlib.file_digest(file, "sha256").digest())
     return digest.hexdigest()[:20]
 
 
