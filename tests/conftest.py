@@ -13,9 +13,29 @@ from pathlib import Path
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+class SourceAddress(HTTPAdapter):
+    """Connect from a chosen local address (another client, as the server sees it)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client(address: str) -> requests.Session:
+    """An HTTP session whose requests come from address (any 127/8 address on Linux)."""
+    session = requests.Session()
+    session.mount("http://", SourceAddress(address))
+    return session
 
 
 def free_port() -> int:

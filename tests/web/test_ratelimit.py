@@ -11,35 +11,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from lactgraph.config import Settings, settings_from_env
 from lactgraph.errors import LactgraphError
 from lactgraph.web.ratelimit import OverBudget, QueryBudget, client_address, trusted_networks
+
+from ..conftest import client
 
 P = "http://example.org/p"
 ITEMS = 1500
 SLOW = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a <{P}> ?b . ?c <{P}> ?d }}"  # 2.25 M rows
 QUICK = f"ASK {{ ?s <{P}> ?o }}"
 PROXY = "127.0.0.3"
-
-
-class SourceAddress(HTTPAdapter):
-    """Connect from a chosen local address (another client, as the server sees it)."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def client(address: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", SourceAddress(address))
-    return session
 
 
 def ask(server, query: str, session: requests.Session | None = None,
