@@ -62,7 +62,8 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
            FILTER(isIRI(?s) && STRSTARTS(STR(?s), {hashes})) ?s ?p ?o }}
   UNION {{ <{iri}> ?link ?head . FILTER(isBlank(?head)) ?head rdf:rest* ?s . ?s ?p ?o }}
   UNION {{ {cited} ?s . ?s ?p ?o }}
-  UNION {{ {cited} ?ref . ?ref bibo:authorList/rdf:rest* ?s . ?s ?p ?o }}
+  UNION {{ {{ SELECT DISTINCT ?ref WHERE {{ {cited} ?ref }} }}
+           ?ref bibo:authorList/rdf:rest* ?s . ?s ?p ?o }}
 }}"""
 
 

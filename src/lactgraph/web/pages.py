@@ -536,19 +536,23 @@ def _search_index() -> list[Entry]:
     """Every searchable label, from one SELECT."""
     current = site()
     lgns, skos = current.iris.term(""), PREFIXES["skos"]
+    # The product's level and name are joined inside each branch that binds ?product: after
+    # the UNION, a group's row (no ?product) would join with every product.
+    product = f"""
+           OPTIONAL {{ ?product <{lgns}riskLevel>/<{skos}notation> ?level }}
+           OPTIONAL {{ ?product <{skos}prefLabel> ?productName
+                       FILTER(LANGMATCHES(LANG(?productName), "en")
+                              || LANG(?productName) = "") }}"""
     rows = current.store.select(f"""
 SELECT ?entity ?label ?kind ?product ?productName ?level WHERE {{
-  {{ ?entity a <{lgns}Product> BIND("product" AS ?kind) BIND(?entity AS ?product) }}
+  {{ ?entity a <{lgns}Product> BIND("product" AS ?kind) BIND(?entity AS ?product) {product} }}
   UNION {{ ?entity a <{lgns}Group> BIND("group" AS ?kind) }}
-  UNION {{ ?entity a <{lgns}Alias> ; <{lgns}aliasOf> ?product BIND("alias" AS ?kind) }}
+  UNION {{ ?entity a <{lgns}Alias> ; <{lgns}aliasOf> ?product BIND("alias" AS ?kind) {product} }}
   UNION {{ ?entity a <{lgns}OtherWriting> ; <{lgns}otherWritingOf> ?product
-           BIND("writing" AS ?kind) }}
+           BIND("writing" AS ?kind) {product} }}
   UNION {{ ?entity a <{lgns}BrandName> ; <{lgns}activeIngredient> ?product
-           BIND("brand" AS ?kind) }}
+           BIND("brand" AS ?kind) {product} }}
   ?entity <{skos}prefLabel> ?label .
-  OPTIONAL {{ ?product <{lgns}riskLevel>/<{skos}notation> ?level }}
-  OPTIONAL {{ ?product <{skos}prefLabel> ?productName
-              FILTER(LANGMATCHES(LANG(?productName), "en") || LANG(?productName) = "") }}
 }}""")
     grouped: dict[tuple[str, str, str | None], dict[str, object]] = {}
     for row in rows:
