@@ -86,7 +86,7 @@ def test_sigterm_stops_at_the_end_of_the_grace_period(start_server, slow_graph):
     started = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     code, output = exit_output(server, 15)
-    assert code == 0
+    assert code == 0, output
     assert time.monotonic() - started < 8
     assert "1 request(s) still running after 1 s" in output
     with pytest.raises(requests.RequestException):

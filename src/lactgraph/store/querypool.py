@@ -33,6 +33,7 @@ API::
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import math
 import multiprocessing
@@ -365,7 +366,8 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
+        with contextlib.suppress(OSError):  # closing the pool and a request may both stop it
+            self.conn.close()
 
 
 class QueryPool:
