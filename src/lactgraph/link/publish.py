@@ -25,23 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 
 from ..iris import IriScheme
+from ..to_rdf import BIBO, DCTERMS, FABIO, FOAF, SCHEMA, SKOS
 from . import prefixes
 from .sssom import SUFFIX, MappingSet, MappingsInvalid, check_mapping_sets, read_mapping_set
 from .subjects import graph_subjects
 from .targets import REFERENCE_TARGETS, TARGETS, Target, target_of_curie
 
-_NS = prefixes.vocabulary_prefixes()
-SKOS = Namespace(_NS["skos"])
-SCHEMA = Namespace(_NS["schema"])
-VOID = Namespace(_NS["void"])
-DCTERMS = Namespace(_NS["dcterms"])
-FOAF = Namespace(_NS["foaf"])
-BIBO = Namespace(_NS["bibo"])
-FABIO = Namespace(_NS["fabio"])
-RDFS = Namespace(_NS["rdfs"])
+VOID = Namespace(prefixes.vocabulary_prefixes()["void"])
 
 _DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.[0-9]{4,9}/\S+)$", re.IGNORECASE)
 
