@@ -9,9 +9,11 @@ gives the same IRI, so entries merge by construction).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from typing import Protocol
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.collection import Collection
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import Namespace as RdflibNamespace
 
 from .iris import IriScheme, slugify, source_page
 from .records import (
@@ -26,6 +28,16 @@ from .records import (
     Reference,
 )
 from .vocab import PREFIXES, lactgraph_prefixes
+
+
+class Namespace(RdflibNamespace):
+    """rdflib's Namespace, making each term once: rdflib's makes (and checks) a new IRI
+    on every `SKOS.prefLabel`, and a build writes millions of triples."""
+
+    @cache  # noqa: B019 (namespaces live as long as the module)
+    def term(self, name: str) -> URIRef:
+        return super().term(name)
+
 
 SKOS = Namespace(PREFIXES["skos"])
 DCTERMS = Namespace(PREFIXES["dcterms"])
@@ -60,13 +72,28 @@ def _pk_term(variable: str) -> str:
     return "".join(part.capitalize() for part in variable.split("-"))
 
 
-class RdfWriter:
-    """Adds the triples of records to one graph, minting IRIs with one scheme."""
+Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 
-    def __init__(self, graph: Graph, iris: IriScheme) -> None:
+
+class TripleSink(Protocol):
+    """Where a writer puts triples: an rdflib Graph, or the build's list of one entry's."""
+
+    def add(self, triple: Triple, /) -> object: ...
+
+
+class RdfWriter:
+    """Adds the triples of records to one sink, minting IRIs with one scheme.
+
+    The writer only adds (it never reads the sink back), so the build can collect one
+    entry's triples in a plain list, far cheaper than an rdflib graph.
+    """
+
+    def __init__(self, graph: TripleSink, iris: IriScheme) -> None:
         self.graph = graph
         self.iris = iris
         self.lg = Namespace(iris.term(""))
+        self._described: set[URIRef] = set()
+        self._reference_iris: dict[tuple[str | None, int | None, str], URIRef] = {}
 
     def _add(self, s: URIRef | BNode, p: URIRef, o: URIRef | BNode | Literal) -> None:
         self.graph.add((s, p, o))
@@ -198,14 +225,19 @@ class RdfWriter:
 
     def reference_iri(self, reference: Reference) -> URIRef:
         first = reference.authors[0] if reference.authors else None
-        return URIRef(self.iris.reference(first, reference.year, reference.title or reference.text))
+        key = (first, reference.year, reference.title or reference.text)
+        node = self._reference_iris.get(key)
+        if node is None:  # asked again by every citation of the reference
+            node = self._reference_iris[key] = URIRef(self.iris.reference(*key))
+        return node
 
     def _reference(self, reference: Reference) -> URIRef:
         """A reference shared by several entries is described once, by the first (in slug
         order) that cites it, so that small differences in writing give no second title."""
         node = self.reference_iri(reference)
-        if (node, RDF.type, FABIO.JournalArticle) in self.graph:
+        if node in self._described:
             return node
+        self._described.add(node)
         self._add(node, RDF.type, FABIO.JournalArticle)
         self._add(node, RDF.type, BIBO.AcademicArticle)
         self._add(node, DCTERMS.bibliographicCitation, Literal(reference.text))
@@ -229,9 +261,19 @@ class RdfWriter:
                 self._add(node, RDFS.seeAlso, URIRef(url))
         if reference.authors:
             authors = BNode(f"authors-{str(node).rsplit('/', 1)[1]}")
-            Collection(self.graph, authors, [Literal(a) for a in reference.authors])
+            self._list(authors, [Literal(a) for a in reference.authors])
             self._add(node, BIBO.authorList, authors)
         return node
+
+    def _list(self, head: BNode, items: list[URIRef] | list[Literal]) -> None:
+        """An RDF list from head; its cells are labelled after the head, so that N-Triples
+        output is the same in every run."""
+        cell = head
+        for number, item in enumerate(items, start=1):
+            self._add(cell, RDF.first, item)
+            rest = BNode(f"{head}-{number + 1}") if number < len(items) else RDF.nil
+            self._add(cell, RDF.rest, rest)
+            cell = rest
 
     def _references(self, product: URIRef, references: list[Reference]) -> None:
         if not references:
@@ -240,7 +282,7 @@ class RdfWriter:
         for node in nodes:
             self._add(product, CITO.citesAsEvidence, node)
         head = BNode(f"bibliography-{str(product).rsplit('/', 1)[1]}")
-        Collection(self.graph, head, nodes)
+        self._list(head, nodes)
         self._add(product, self.lg.bibliography, head)
 
     def _citation(
@@ -267,9 +309,10 @@ def _preferred(names: dict[str, str]) -> str:
 
 
 def _decimal(number: float) -> str:
-    """The XSD 1.1 canonical xsd:decimal form ("5", "1.5"), as Oxigraph stores it, so
-    that the published file and the store's answers carry the same literal."""
-    return f"{number:.6f}".rstrip("0").rstrip(".")
+    """The XSD 1.0 canonical xsd:decimal form ("5.0", "1.5"): with a fractional digit, so
+    that stores which read "5" as an integer (Virtuoso) keep the decimal."""
+    text = f"{number:.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def products_graph(
