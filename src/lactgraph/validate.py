@@ -1,14 +1,21 @@
-"""SHACL validation with pyshacl, and a report a curator can read."""
+"""SHACL validation with pyshacl (the reference engine), and a report a curator can read.
+
+The build validates large graphs with `shacl_sparql` (the same shapes compiled to SPARQL
+and run on the Oxigraph store); both engines report `Finding`s written the same way
+(`FindingWriter`), so that a test can compare them finding for finding.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, Graph, Namespace
+from rdflib import RDF, BNode, Graph, Namespace
+from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from .rdfio import read_graph
@@ -16,16 +23,18 @@ from .vocab import lactgraph_prefixes
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITIES = ("Violation", "Warning", "Info")
+_PATH_OPERATORS = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
 
 
 @dataclass(frozen=True)
 class Finding:
     severity: str  # Violation, Warning or Info
     focus: str
-    path: str | None
+    path: str | None  # a SPARQL property path ("lg:bibliography/rdf:rest*/rdf:first")
     value: str | None
     message: str
-    shape: str | None
+    shape: str | None  # the node shape (a property shape is named by its node shape)
+    component: str | None = None  # the constraint component, e.g. "MinCountConstraintComponent"
 
 
 @dataclass(frozen=True)
@@ -42,22 +51,75 @@ class Report:
         return not self.violations
 
 
-def _text(graph: Graph, node: Node | None) -> str | None:
-    if node is None:
-        return None
-    return node.n3(graph.namespace_manager)
+def report_of(findings: Iterable[Finding]) -> Report:
+    """A report of distinct findings in a stable order: severity, focus, path, message."""
+    order = {name: i for i, name in enumerate(SEVERITIES)}
+    return Report(tuple(sorted(set(findings), key=lambda f: (
+        order.get(f.severity, 9), f.focus, f.path or "", f.message, f.value or "",
+        f.component or ""))))
 
 
-def _finding(results: Graph, result: Node) -> Finding:
+def path_text(graph: Graph, path: Node, name: Callable[[Node], str]) -> str:
+    """A SHACL path as a SPARQL property path, IRIs written by `name`."""
+    if not isinstance(path, BNode):
+        return name(path)
+    if graph.value(path, RDF.first) is not None:
+        steps = [path_text(graph, step, name) for step in graph.items(path)]
+        return "/".join(_grouped(step) if "|" in step else step for step in steps)
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _grouped(path_text(graph, inverse, name))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(path_text(graph, step, name) for step in graph.items(alternatives))
+    for predicate, operator in _PATH_OPERATORS.items():
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return _grouped(path_text(graph, inner, name)) + operator
+    raise ValueError(f"not a SHACL path: {path!r}")
+
+
+def _grouped(text: str) -> str:
+    simple = not any(c in text for c in "/|^*+?") or (text.startswith("(") and
+                                                      text.endswith(")"))
+    return text if simple else f"({text})"
+
+
+class FindingWriter:
+    """Writes the terms of findings with the project's prefixes, as both engines must."""
+
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+        self.names = NamespaceManager(Graph(bind_namespaces="none"), bind_namespaces="none")
+        for prefix, namespace in lactgraph_prefixes().items():
+            self.names.bind(prefix, namespace, override=True, replace=True)
+
+    def term(self, node: Node | None) -> str | None:
+        return None if node is None else node.n3(self.names)
+
+    def path(self, graph: Graph, path: Node | None) -> str | None:
+        return None if path is None else path_text(graph, path, self.term)
+
+    def shape(self, shape: Node | None) -> str | None:
+        """A named shape by its name; a blank property shape by the node shape holding it."""
+        if isinstance(shape, BNode):
+            holder = self.shapes.value(None, SH.property, shape)
+            return self.term(holder) if holder is not None else None
+        return self.term(shape)
+
+
+def _finding(results: Graph, result: Node, writer: FindingWriter) -> Finding:
     severity = results.value(result, SH.resultSeverity)
     messages = sorted(str(m) for m in results.objects(result, SH.resultMessage))
+    component = results.value(result, SH.sourceConstraintComponent)
     return Finding(
         severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-        focus=_text(results, results.value(result, SH.focusNode)) or "",
-        path=_text(results, results.value(result, SH.resultPath)),
-        value=_text(results, results.value(result, SH.value)),
+        focus=writer.term(results.value(result, SH.focusNode)) or "",
+        path=writer.path(results, results.value(result, SH.resultPath)),
+        value=writer.term(results.value(result, SH.value)),
         message="; ".join(messages),
-        shape=_text(results, results.value(result, SH.sourceShape)),
+        shape=writer.shape(results.value(result, SH.sourceShape)),
+        component=str(component).rsplit("#", 1)[-1] if component else None,
     )
 
 
@@ -66,12 +128,12 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> Report:
     _, results, _ = shacl_validate(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True
     )
-    for prefix, namespace in lactgraph_prefixes().items():
-        results.bind(prefix, namespace, override=True, replace=True)
-    findings = [_finding(results, r) for r in results.subjects(RDF.type, SH.ValidationResult)]
-    order = {name: i for i, name in enumerate(SEVERITIES)}
-    findings.sort(key=lambda f: (order.get(f.severity, 9), f.focus, f.path or "", f.message))
-    return Report(tuple(findings))
+    writer = FindingWriter(shapes)
+    # the results of the report; the results pyshacl nests under them (sh:detail, why a
+    # node did not conform to a nested shape) explain a finding and are not findings
+    return report_of(_finding(results, r, writer)
+                     for report in results.subjects(RDF.type, SH.ValidationReport)
+                     for r in results.objects(report, SH.result))
 
 
 def load_rules(shapes_path: Path, ontology_path: Path) -> tuple[Graph, Graph]:
