@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS, XSD
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, FOAF, SKOS, XSD
+
+import lactgraph
+from lactgraph.blockfile import BlockFile
+from lactgraph.buildcache import BUILD_CODE
+from lactgraph.config import Settings
+from lactgraph.entries import turtle_prefixes
+from lactgraph.generations import current_store
+from lactgraph.iris import IriScheme
+from lactgraph.rdfio import RDF_SUFFIXES
+from lactgraph.turtle import TermWriter, blocks, header
+from lactgraph.vocab import DEFAULT_BASE
 
 from .cli_helpers import assert_clean_error, run_lactgraph, scratch_project
 from .conftest import ROOT
+from .shape_helpers import sample_graph
 
 LG = Namespace("https://w3id.org/lactgraph/ontology#")
 PRODUCT = Namespace("https://w3id.org/lactgraph/product/")
@@ -83,3 +98,115 @@ def test_the_published_graph_uses_no_unexpected_product_iris():
     graph = Graph().parse(ROOT / "graph" / "lactgraph.ttl")
     products = set(graph.subjects(predicate=LG.riskLevel))
     assert {URIRef(p) for p in products} >= {PRODUCT.mesotherapy, PRODUCT.cavitation}
+
+
+# --- the Turtle the build writes, and the store beside it -----------------------------------
+
+
+def test_blocks_hold_exactly_the_triples_of_the_graph():
+    """Every kind of term (lists, language tags, typed and escaped literals) survives."""
+    graph = sample_graph()
+    tricky = URIRef("https://w3id.org/lactgraph/product/tricky")
+    for text in ('quote " and backslash \\', "line\nbreak\ttab\r", "bell \x07", "ñandú 😀"):
+        graph.add((tricky, SKOS.altLabel, Literal(text)))
+    graph.add((tricky, LG.sourceId, Literal("007", datatype=XSD.integer)))
+    graph.add((tricky, LG.resolutionConfidence, Literal("1", datatype=XSD.decimal)))
+    graph.add((tricky, FOAF.page, URIRef("https://example.org/a#b%20c")))
+    written = header(turtle_prefixes(DEFAULT_BASE)) + blocks(graph, TermWriter(
+        turtle_prefixes(DEFAULT_BASE)))
+    # a blank line starts every block, and nothing else
+    assert all(part and not part[0].isspace() for part in written.split("\n\n")[1:])
+    parsed = Graph().parse(data=written, format="turtle")
+    assert isomorphic(parsed, graph)
+    assert (tricky, LG.sourceId, Literal("007", datatype=XSD.integer)) in parsed
+
+
+def test_a_subject_is_found_by_binary_search(tmp_path):
+    project = scratch_project(tmp_path)
+    _build(project)
+    with BlockFile(project / "graph" / "lactgraph.ttl") as built:
+        regions = list(built.regions())
+        offsets = []
+        start = built.body
+        for _, text in regions:
+            offsets.append(start)
+            start += len(text.encode())
+        subjects = [subject for subject, _ in regions]
+        assert subjects == sorted(subjects)
+        ends = [*offsets[1:], built.size]
+        for subject, offset, end in zip(subjects, offsets, ends, strict=True):
+            assert built.find(subject) == offset
+            assert built.find(subject + "\0") == end
+        assert built.find("") == built.body and built.find("\U0010ffff") == built.size
+        first, last = built.span(str(PRODUCT.mesotherapy), f"{PRODUCT.mesotherapy}#\U0010ffff")
+        unit = built.text(first, last)
+        assert unit.startswith("\nproduct:mesotherapy a lg:Product")
+        assert unit.count("#citation-en-") > 20 and "reference:" not in unit.split(" .\n")[-1]
+
+
+def test_the_build_leaves_a_store_that_serve_can_open(tmp_path):
+    project = scratch_project(tmp_path)
+    _build(project)
+    settings = Settings(project_dir=project)
+    directory = current_store(settings)
+    assert directory is not None and directory.parent == project / "graph" / "store"
+    store = ox.Store.read_only(str(directory))
+    names = {graph.value for graph in store.named_graphs()}
+    iris = IriScheme()
+    assert names == {f"{iris.base}graph/lactgraph", iris.ontology, iris.shapes}
+    data = ox.Dataset(store.quads_for_pattern(None, None, None,
+                                              ox.NamedNode(f"{iris.base}graph/lactgraph")))
+    turtle = Graph().parse(project / "graph" / "lactgraph.ttl")
+    assert len(data) == len(turtle)
+    assert not [p for p in (project / "graph").rglob("*") if p.suffix in RDF_SUFFIXES
+                and p.name != "lactgraph.ttl"], "the server would load these as data"
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
+    result = run_lactgraph("build", cwd=scratch_project(tmp_path))
+    assert result.returncode == 0
+    assert "import" not in result.stderr and "validate" not in result.stderr
+    assert "\r" not in result.stderr
+
+
+def _imports(package: Path, module: str) -> set[str]:
+    """The lactgraph modules a module imports (anywhere in it, relative or absolute)."""
+    parts = module.split(".")[1:]
+    path = package.joinpath(*parts).with_suffix(".py")
+    is_package = not path.exists()
+    if is_package:
+        path = package.joinpath(*parts, "__init__.py")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            anchor = module.split(".")[: len(module.split(".")) - node.level + is_package]
+            base = ".".join([*anchor, node.module] if node.module else anchor) if node.level \
+                else node.module or ""
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.startswith("lactgraph.") and (
+        package.joinpath(*name.split(".")[1:]).with_suffix(".py").exists()
+        or package.joinpath(*name.split(".")[1:], "__init__.py").exists())}
+
+
+def test_the_code_version_covers_every_module_a_build_runs():
+    """The cache and the incremental state are keyed by BUILD_CODE: a module the build
+    imports but BUILD_CODE misses would leave a stale cache after it changed. (The web
+    layer is imported for the store's layout only, which each generation's manifest
+    checks; errors, settings and the command line shape nothing the build writes.)"""
+    package = Path(lactgraph.__file__).parent
+    listed = [package / name for name in BUILD_CODE]
+    layout_only = ("lactgraph.web", "lactgraph.errors", "lactgraph.config", "lactgraph.store")
+    seen, todo = set(), ["lactgraph.build", "lactgraph.publication"]
+    while todo:
+        module = todo.pop()
+        if module in seen or module.startswith(layout_only):
+            continue
+        seen.add(module)
+        todo.extend(_imports(package, module))
+    files = {package.joinpath(*m.split(".")[1:]).with_suffix(".py") for m in seen}
+    missed = sorted(str(f.relative_to(package)) for f in files if f.exists()
+                    and not any(f == root or f.is_relative_to(root) for root in listed))
+    assert missed == []

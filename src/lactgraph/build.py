@@ -1,43 +1,52 @@
 """Import -> merge -> validate -> write: the published graph is built from sources.
 
 The build writes nothing unless every source imported and the graph conforms to the
-shapes; the Turtle is written atomically, so a killed build leaves the previous graph.
+shapes. It scales to tens of thousands of entries:
+
+- each source file is imported once and kept, rendered, in a cache keyed by its content
+  (`buildcache.py`); new files are imported in parallel worker processes;
+- the merge reads only a few facts per entry (`merge.py`), and the Turtle is written
+  block by block, sorted by subject, never holding the graph in memory (`assemble.py`);
+- the graph is loaded into a persistent Oxigraph store beside graph/ and validated there,
+  the shapes compiled to SPARQL (`shacl_sparql.py`), the store kept for
+  `lactgraph serve` (`generations.py`);
+- after a change, only the units of the changed entries are rewritten in the Turtle and
+  the store, and only the entities whose checks read them are validated again; the result
+  is the one a full build gives (tests/test_incremental.py).
+
+A build killed midway leaves the previous graph/ and store (see `generations.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from rdflib import Graph
+from tqdm import tqdm
 
+from .buildcache import ImportCache
+from .entries import EntryRenderer, import_file
 from .errors import LactgraphError, SourceError
 from .iris import IriScheme
-from .merge import merge_products
-from .rdfio import write_atomically
+from .merge import merge_entries, merge_products
+from .readers import READERS, read_source
 from .records import Product
-from .sources.export import read_export_file
-from .sources.page import read_page_file
 from .to_rdf import products_graph
-from .validate import Report, format_text, load_rules, validate_graph
+from .validate import Report, format_text
 
 GRAPH_FILE = "lactgraph.ttl"
+CACHE_FOLDER = ".lactgraph-cache"
+PARALLEL_BYTES = 4 << 20  # below this much to import, worker processes cost more than they save
 
-Reader = Callable[[Path], tuple[list[Product], list[SourceError]]]
-
-
-def _read_page(path: Path) -> tuple[list[Product], list[SourceError]]:
-    return [read_page_file(path)], []
-
-
-# Readers by file suffix: each turns one file into the records it holds and an error for
-# each record it could not read (a page is one record; an export file, many).
-READERS: dict[str, Reader] = {
-    ".txt": _read_page,
-    ".json": read_export_file,
-    ".jsonl": read_export_file,
-}
+__all__ = ["GRAPH_FILE", "READERS", "Built", "ImportFailed", "Imported", "ValidationFailed",
+           "build", "import_sources", "read_sources", "source_files"]
 
 
 class ImportFailed(LactgraphError):
@@ -62,8 +71,9 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
     """The entry sources named or found in folders, sorted; a missing path is an error."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in READERS)
+        if path.is_dir():  # sorted as paths sort (by parts), comparing tuples (faster)
+            found.extend(sorted((p for p in path.rglob("*") if p.suffix in READERS),
+                                key=lambda p: p.parts))
         elif path.is_file():
             found.append(path)
         else:
@@ -76,16 +86,7 @@ def read_sources(files: Iterable[Path]) -> tuple[list[Product], list[SourceError
     products: list[Product] = []
     errors: list[SourceError] = []
     for path in files:
-        reader = READERS.get(path.suffix)
-        if reader is None:
-            expected = ", ".join(sorted(READERS))
-            message = f"unknown kind of source: expected {expected}"
-            errors.append(SourceError(str(path), None, message))
-            continue
-        try:
-            read, failed = reader(path)
-        except SourceError as error:
-            read, failed = [], [error]
+        read, failed = read_source(path)
         products.extend(read)
         errors.extend(failed)
     return products, errors
@@ -100,7 +101,8 @@ class Imported:
 
 
 def import_sources(paths: Iterable[Path], base: str) -> Imported:
-    """The graph of everything that imports; errors are collected, not raised."""
+    """The graph of everything that imports (in memory: for `lactgraph import`); errors are
+    collected, not raised."""
     products, errors = read_sources(source_files(paths))
     merged = merge_products(products)
     graph = products_graph(merged.products, merged.stubs, IriScheme(base))
@@ -113,18 +115,80 @@ class Built:
     products: int
     report: Report
     warnings: list[str]
+    imported: int = 0  # source files read this time (the others came from the cache)
+    mode: str = "full"  # "full", "incremental" or "unchanged" (nothing written)
+    units: int | None = None  # units of the Turtle rewritten by an incremental build
+    validated: int | None = None  # focus nodes an incremental build validated again
 
 
 def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
-          base: str) -> Built:
-    """Build and write `graph_dir/lactgraph.ttl`, or raise and write nothing."""
-    imported = import_sources(sources, base)
-    if imported.errors:
-        raise ImportFailed(imported.errors)
-    shapes_graph, ontology_graph = load_rules(shapes, ontology)
-    report = validate_graph(imported.graph, shapes_graph, ontology_graph)
-    if not report.conforms:
-        raise ValidationFailed(report)
-    target = graph_dir / GRAPH_FILE
-    write_atomically(target, imported.graph.serialize(format="turtle", encoding="utf-8"))
-    return Built(target, imported.products, report, imported.warnings)
+          base: str, *, jobs: int | None = None, progress: bool | None = None) -> Built:
+    """Build `graph_dir/lactgraph.ttl` and the store beside it, or raise and write nothing.
+
+    jobs: processes importing new sources (default: the CPUs this process may use);
+    progress: show progress bars on stderr (default: when stderr is a terminal).
+    """
+    from .publication import Publication  # the store, the shapes: only for a build
+
+    files = source_files(sources)
+    show = sys.stderr.isatty() if progress is None else progress
+    jobs = jobs or len(os.sched_getaffinity(0))
+    renderer = EntryRenderer(base)
+    with _cache(graph_dir) as cache:
+        keys = cache.keys(files, base)
+        imported = _import_new(cache, files, keys, base, jobs, show)
+        cached = cache.files(keys)
+        eids = [eid for file in cached for eid in file.eids]
+        facts = cache.facts(eids)
+        merged = merge_entries(facts)
+        errors = [error for file in cached for error in file.errors]
+        if errors or merged.errors:
+            raise ImportFailed(errors + merged.errors)
+        products = {renderer.iris.entity("product", facts[i].slug): eids[i]
+                    for i in merged.entries}
+        stubs = dict(renderer.stub(stub) for stub in merged.stubs)
+        publication = Publication(graph_dir / GRAPH_FILE, shapes, ontology, base,
+                                  _cache_folder(graph_dir), jobs, show)
+        outcome = publication.publish(cache, renderer, products, stubs)
+        if outcome.report.conforms:
+            cache.prune(keys)
+    if not outcome.report.conforms:
+        raise ValidationFailed(outcome.report)
+    return Built(graph_dir / GRAPH_FILE, len(merged.entries), outcome.report,
+                 merged.warnings, imported, outcome.mode, outcome.units, outcome.validated)
+
+
+def _cache_folder(graph_dir: Path) -> Path:
+    """Beside graph/, not in it: the server loads every RDF file under graph/."""
+    return graph_dir.parent / CACHE_FOLDER / graph_dir.name
+
+
+@contextmanager
+def _cache(graph_dir: Path) -> Iterator[ImportCache]:
+    cache = ImportCache(_cache_folder(graph_dir) / "imports.sqlite")
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
+def _import_new(cache: ImportCache, files: list[Path], keys: list[str], base: str,
+                jobs: int, show: bool) -> int:
+    """Import the files the cache does not know, in worker processes when it pays; how
+    many."""
+    known = cache.known(keys)
+    todo = list({key: str(path) for path, key in zip(files, keys, strict=True)
+                 if key not in known}.items())
+    if not todo:
+        return 0
+    size = sum(os.path.getsize(path) for _, path in todo)
+    bar = tqdm(total=len(todo), desc="import", unit="file", disable=not show, file=sys.stderr)
+    with bar:
+        if jobs > 1 and len(todo) > 1 and size >= PARALLEL_BYTES:
+            with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+                chunk = max(1, min(64, len(todo) // (jobs * 8)))
+                cache.add(pool.map(import_file, [p for _, p in todo], [k for k, _ in todo],
+                                   [base] * len(todo), chunksize=chunk), done=bar.update)
+        else:
+            cache.add((import_file(path, key, base) for key, path in todo), done=bar.update)
+    return len(todo)

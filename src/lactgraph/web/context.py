@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..config import Settings
+from ..generations import current_store
 from ..iris import IriScheme, UrlMapper
 from ..rdfio import rdf_paths
 from ..store import Store
@@ -25,7 +26,9 @@ class Site:
 
     @classmethod
     def open(cls, settings: Settings) -> Site:
-        """The embedded store loaded from graph/, or the SPARQL server of sparql_endpoint."""
+        """The SPARQL server of sparql_endpoint, or the embedded store: the one the last
+        build left beside graph/ when it matches graph/ (opened, not loaded), else one
+        loaded from graph/ into the cache."""
         iris = IriScheme(settings.base)
         urls = UrlMapper(iris.base, settings.public_url)
         if settings.sparql_endpoint:
@@ -34,7 +37,7 @@ class Site:
                                 query_timeout=settings.query_timeout)
             store.version()  # a wrong endpoint fails here, in one line, not on every page
             return cls(settings, store, None, iris, urls)
-        store_dir = settings.store_dir or cached_store(
+        store_dir = settings.store_dir or current_store(settings) or cached_store(
             store_sources(settings, iris), settings.cache_path, settings.base)
         return cls(settings, OxigraphStore(store_dir), store_dir, iris, urls)
 

@@ -1,0 +1,293 @@
+"""The build's import cache: each source file's entries, rendered once, on disk (SQLite).
+
+A source file is identified by a *key*: the digest of its content, its path as given
+(the path is written into the graph as `lg:importedFrom`), the base IRI and the version of
+the code that renders it. A build imports only the files whose key it has not seen, and
+reads everything else from here. Entries are stored by content digest (`eid`), so a file
+whose changed bytes leave an entry as it was leaves that entry's `eid` as it was, and an
+incremental build sees exactly which entries changed.
+
+SQLite because the shared blocks must come back sorted by subject in bounded memory (a
+clustered table read in key order) and because a killed build must leave the cache
+consistent (transactions). The file lives in `.lactgraph-cache/` beside `graph/`: not
+published, safe to delete (the next build re-imports everything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .entries import ImportedFile
+from .errors import SourceError
+from .merge import EntryFacts
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS stat (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
+                                 checked_ns INTEGER, digest TEXT);
+CREATE TABLE IF NOT EXISTS source (key TEXT PRIMARY KEY, path TEXT, errors BLOB);
+CREATE TABLE IF NOT EXISTS entry (key TEXT, position INTEGER, eid TEXT,
+                                  PRIMARY KEY (key, position)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content (eid TEXT PRIMARY KEY, facts BLOB, owned TEXT);
+CREATE TABLE IF NOT EXISTS shared (subject TEXT, eid TEXT, kind INTEGER, pairs TEXT,
+                                   PRIMARY KEY (subject, eid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS shared_by_entry ON shared (eid);
+"""
+_RACY_NS = 2_000_000_000  # a file changed this close to its hashing is hashed again
+_PACKAGE = Path(__file__).resolve().parent
+# The code whose output the cache (rendered entries) and a generation's state (merge,
+# findings) hold: a change to any of it makes the next build a full one. A module the
+# build comes to import must be listed (tests/test_build.py checks it).
+BUILD_CODE = (
+    "sources", "data", "records.py", "readers.py", "merge.py", "iris.py", "vocab.py",
+    "link/prefixes.py", "to_rdf.py", "turtle.py", "entries.py", "buildcache.py",
+    "assemble.py", "blockfile.py", "publication.py", "generations.py", "shacl_sparql.py",
+    "validate.py", "rdfio.py", "store/oxigraph.py", "build.py",
+)
+
+
+@cache
+def code_version() -> str:
+    """A digest of the code that reads, renders, merges and validates entries (not of the
+    rest of the package: a change to the web layer leaves the cache as it is)."""
+    digest = hashlib.sha256()
+    for name in BUILD_CODE:
+        root = _PACKAGE / name
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.suffix in {".py", ".json"}:
+                digest.update(str(path.relative_to(_PACKAGE)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    key: str
+    path: str
+    eids: list[str]  # in the file's order
+    errors: list[SourceError]
+
+
+class ImportCache:
+    """One SQLite file of imported sources; one build uses it at a time."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = self._open(path)
+        version = self.db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
+        if version is None or version[0] != code_version():
+            self.db.close()  # made by other code: start afresh (faster than deleting rows)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            self.db = self._open(path)
+            self.db.execute("INSERT INTO meta VALUES ('version', ?)", (code_version(),))
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        return db
+
+    def close(self) -> None:
+        self.db.close()
+
+    def transaction(self) -> sqlite3.Connection:
+        """`with cache.transaction():` commits on success, rolls back on error."""
+        self.db.execute("BEGIN")
+        return _Transaction(self.db)
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def keys(self, paths: Sequence[Path], base: str) -> list[str]:
+        """The key of each file: its content digest is taken from the last hashing when
+        the file's size and time say it did not change since (and not racily close)."""
+        known = {row[0]: row[1:] for row in self.db.execute(
+            "SELECT path, size, mtime_ns, checked_ns, digest FROM stat")}
+        keys, hashed = [], []
+        now = time.time_ns()
+        for path in paths:
+            info = path.stat()
+            size, mtime, checked, digest = known.get(str(path), (None, None, 0, None))
+            if (size, mtime) != (info.st_size, info.st_mtime_ns) or (
+                    info.st_mtime_ns >= checked - _RACY_NS):
+                digest = file_digest(path)
+                hashed.append((str(path), info.st_size, info.st_mtime_ns, now, digest))
+            keys.append(source_key(path, digest, base))
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO stat VALUES (?, ?, ?, ?, ?)", hashed)
+        return keys
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for chunk in _chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            found.update(k for (k,) in self.db.execute(
+                f"SELECT key FROM source WHERE key IN ({marks})", chunk))
+        return found
+
+    # --- writing ------------------------------------------------------------------------
+
+    def add(self, imported: Iterable[ImportedFile], batch: int = 256,
+            done: Callable[[], object] | None = None) -> None:
+        """Store imported files, a transaction per batch of files (a killed build keeps
+        the batches it finished: each holds whole files)."""
+        files = iter(imported)
+        while True:
+            with self.transaction():
+                count = 0
+                for one in files:
+                    self._add(one)
+                    count += 1
+                    if done:
+                        done()
+                    if count == batch:
+                        break
+            if count < batch:
+                return
+
+    def _add(self, imported: ImportedFile) -> None:
+        errors = pickle.dumps(imported.errors, protocol=5) if imported.errors else None
+        self.db.execute("INSERT OR REPLACE INTO source VALUES (?, ?, ?)",
+                        (imported.key, imported.path, errors))
+        self.db.execute("DELETE FROM entry WHERE key=?", (imported.key,))
+        self.db.executemany("INSERT INTO entry VALUES (?, ?, ?)",
+                            [(imported.key, i, e.eid) for i, e in enumerate(imported.entries)])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO content VALUES (?, ?, ?)",
+            [(e.eid, pickle.dumps(e.facts, protocol=5), e.owned) for e in imported.entries])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO shared VALUES (?, ?, ?, ?)",
+            [(subject, e.eid, kind, pairs)
+             for e in imported.entries for subject, kind, pairs in e.shared])
+
+    def prune(self, keep: Iterable[str]) -> None:
+        """Forget every source but `keep`, and the entries only they had."""
+        kept = set(keep)
+        stale = [k for (k,) in self.db.execute("SELECT key FROM source") if k not in kept]
+        if not stale:
+            return
+        with self.transaction():
+            candidates: set[str] = set()
+            for chunk in _chunks(stale):
+                marks = ",".join("?" * len(chunk))
+                candidates.update(e for (e,) in self.db.execute(
+                    f"SELECT eid FROM entry WHERE key IN ({marks})", chunk))
+                self.db.execute(f"DELETE FROM source WHERE key IN ({marks})", chunk)
+                self.db.execute(f"DELETE FROM entry WHERE key IN ({marks})", chunk)
+            for chunk in _chunks(sorted(candidates)):
+                marks = ",".join("?" * len(chunk))
+                used = {e for (e,) in self.db.execute(
+                    f"SELECT eid FROM entry WHERE eid IN ({marks})", chunk)}
+                dead = [(eid,) for eid in chunk if eid not in used]
+                self.db.executemany("DELETE FROM content WHERE eid=?", dead)
+                self.db.executemany("DELETE FROM shared WHERE eid=?", dead)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def files(self, keys: Sequence[str]) -> list[CachedFile]:
+        """The cached imports of these files, in the order asked."""
+        sources: dict[str, tuple[str, bytes]] = {}
+        eids: dict[str, list[str]] = {key: [] for key in keys}
+        for chunk in _chunks(list(eids)):
+            marks = ",".join("?" * len(chunk))
+            for key, path, errors in self.db.execute(
+                    f"SELECT key, path, errors FROM source WHERE key IN ({marks})", chunk):
+                sources[key] = (path, errors)
+            for key, _, eid in self.db.execute(
+                    f"SELECT key, position, eid FROM entry WHERE key IN ({marks}) "
+                    "ORDER BY key, position", chunk):
+                eids[key].append(eid)
+        return [CachedFile(key, sources[key][0], eids[key],
+                           [SourceError(*error) for error in pickle.loads(sources[key][1])]
+                           if sources[key][1] else [])
+                for key in keys]
+
+    def facts(self, eids: Sequence[str]) -> list[EntryFacts]:
+        """The merge facts of entries, in the order asked."""
+        found: dict[str, EntryFacts] = {}
+        for chunk in _chunks(list(set(eids))):
+            marks = ",".join("?" * len(chunk))
+            for eid, facts in self.db.execute(
+                    f"SELECT eid, facts FROM content WHERE eid IN ({marks})", chunk):
+                found[eid] = pickle.loads(facts)
+        return [found[eid] for eid in eids]
+
+    def has_entries(self, eids: Iterable[str]) -> bool:
+        wanted = list(set(eids))
+        for chunk in _chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            count = self.db.execute(f"SELECT count(*) FROM content WHERE eid IN ({marks})",
+                                    chunk).fetchone()[0]
+            if count != len(chunk):
+                return False
+        return True
+
+    def owned(self, eid: str) -> str:
+        return self.db.execute("SELECT owned FROM content WHERE eid=?", (eid,)).fetchone()[0]
+
+    def shared_subjects(self, eids: Iterable[str]) -> set[str]:
+        """Every shared subject these entries write."""
+        subjects: set[str] = set()
+        for chunk in _chunks(list(set(eids))):
+            marks = ",".join("?" * len(chunk))
+            subjects.update(s for (s,) in self.db.execute(
+                f"SELECT subject FROM shared WHERE eid IN ({marks})", chunk))
+        return subjects
+
+    def set_live(self, owners: dict[str, str]) -> None:
+        """The entries a build publishes (eid -> product IRI): contributions() reads
+        only theirs."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (eid TEXT PRIMARY KEY, owner TEXT)")
+        with self.transaction():
+            self.db.execute("DELETE FROM live")
+            self.db.executemany("INSERT INTO live VALUES (?, ?)", owners.items())
+
+    def contributions(self, subjects: Iterable[str] | None = None
+                      ) -> Iterator[tuple[str, int, str, str]]:
+        """(subject, kind, pairs, first owner) of what the live entries write about shared
+        subjects, one row per distinct text, sorted by subject: all, or those asked."""
+        select = ("SELECT s.subject, s.kind, s.pairs, MIN(l.owner) FROM shared s "
+                  "JOIN live l ON l.eid = s.eid")
+        if subjects is None:
+            yield from self.db.execute(f"{select} GROUP BY s.subject, s.pairs "
+                                       "ORDER BY s.subject")
+            return
+        for subject in sorted(set(subjects)):
+            yield from self.db.execute(f"{select} WHERE s.subject = ? GROUP BY s.pairs",
+                                       (subject,))
+
+
+def source_key(path: Path, digest: str, base: str) -> str:
+    text = "\0".join((code_version(), base, str(path), digest))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.db
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

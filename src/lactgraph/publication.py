@@ -1,0 +1,257 @@
+"""The publishing half of a build: Turtle, store and validation, whole or incremental.
+
+Given what the merge decided (`Contents`), a publication writes graph/lactgraph.ttl and a
+new store generation and validates them, then switches to them only if the graph
+conforms (`generations.commit`). When the current generation was built by this code from
+the same ontology, shapes and other graph files, it works incrementally: the Turtle file
+is patched (`blockfile.py`), the store is a hard-linked clone of the current one with the
+changed blocks replaced, and only the focus nodes whose checks read a changed block are
+validated again, the other findings carried over.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+from tqdm import tqdm
+
+from .assemble import Assembler, Contents, UnitChange
+from .blockfile import BlockFile, region_subject, split_regions, write_patched
+from .buildcache import ImportCache, code_version
+from .config import Settings
+from .entries import EntryRenderer, turtle_prefixes
+from .generations import (
+    BuildState,
+    Findings,
+    Source,
+    build_lock,
+    clone_store,
+    commit,
+    current_id,
+    manifest_of,
+    matches,
+    read_manifest,
+    read_state,
+    staging_folder,
+    store_folder,
+)
+from .iris import IriScheme
+from .rdfio import read_graph, to_rdflib
+from .shacl_sparql import StoreValidator, Unsupported
+from .store.oxigraph import load_store
+from .turtle import header
+from .validate import Report, load_rules, report_of, validate_graph
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a publication did."""
+
+    report: Report
+    mode: str  # "full", "incremental" or "unchanged" (nothing written)
+    units: int | None = None  # units of the Turtle rewritten (incremental builds)
+    validated: int | None = None  # focus nodes validated again (incremental builds)
+
+
+PARALLEL_VALIDATION = 50 << 20  # bytes of Turtle above which validation uses every job
+
+
+class Publication:
+    """Publishes one graph file (and its store) for one base, ontology and shapes."""
+
+    def __init__(self, target: Path, shapes: Path, ontology: Path, base: str, work: Path,
+                 jobs: int = 1, progress: bool = False) -> None:
+        self.target = target
+        self.work = work / "staged"  # the new Turtle file before it replaces the target
+        self.graph_dir = target.parent
+        self.shapes = shapes
+        self.ontology = ontology
+        self.base = base
+        self.iris = IriScheme(base)
+        self.jobs = jobs
+        self.progress = progress
+        self.settings = Settings(base=base, graph_dir=self.graph_dir, shapes=shapes,
+                                 ontology=ontology)
+        self.data_graph = f"{self.iris.base}graph/{target.stem}"
+        self.validated: int | None = None  # focus nodes an incremental build validated
+        # validated together, as pyshacl validates the data with the ontology mixed in
+        self.graphs = [self.data_graph, self.iris.ontology]
+
+    def sources(self) -> list[Source]:
+        """What the store holds, laid out as `lactgraph serve` lays it out, the target
+        listed even before its first build."""
+        from .web.context import store_sources  # the one definition of the layout
+
+        found = store_sources(self.settings, self.iris)
+        data, rules = found[:-2], found[-2:]
+        if all(path.resolve() != self.target.resolve() for path, _ in data):
+            data = sorted([*data, (self.target, self.data_graph)])
+        return [*data, *rules]
+
+    def publish(self, cache: ImportCache, renderer: EntryRenderer, products: dict[str, str],
+                stubs: dict[str, str]) -> Outcome:
+        """Write, load and validate; switch to the result if it conforms."""
+        assembler = Assembler(cache, renderer, Contents(products, stubs))
+        with build_lock(self.graph_dir):
+            shutil.rmtree(self.work, ignore_errors=True)  # left by a killed build
+            previous = self._previous(cache)
+            changes: list[UnitChange] = []
+            if previous is not None:
+                with BlockFile(self.target) as old:
+                    changes = assembler.changes(old, Contents(previous[1].products,
+                                                              previous[1].stubs))
+                if not changes:
+                    return Outcome(previous[1].report, "unchanged")  # nothing to write
+            staging = staging_folder(self.graph_dir)
+            staged = self._staged_file()
+            try:
+                if previous is not None:
+                    findings = self._incremental(previous, changes, staging / "db", staged)
+                else:
+                    findings = self._full(assembler, staging / "db", staged)
+                report = (report_of(f for _, f in findings) if findings is not None
+                          else validate_graph(read_graph([staged]), *self._rules()))
+                if report.conforms:
+                    state = BuildState(self.base, code_version(), products, stubs, report,
+                                       findings)
+                    manifest = manifest_of(self.sources(), self.base, {self.target: staged})
+                    commit(self.graph_dir, staging / "db", state, manifest, staged, self.target)
+                if previous is None:
+                    return Outcome(report, "full")
+                return Outcome(report, "incremental", len(changes), self.validated)
+            finally:
+                staged.unlink(missing_ok=True)
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def _previous(self, cache: ImportCache) -> tuple[str, BuildState] | None:
+        """The current generation, if an incremental build may start from it."""
+        ident = current_id(self.graph_dir)
+        if ident is None or not self.target.exists():
+            return None
+        state = read_state(self.graph_dir, ident)
+        if (state is None or state.base != self.base or state.code != code_version()
+                or not matches(read_manifest(self.graph_dir, ident), self.sources(), self.base)
+                or not cache.has_entries(state.products.values())):
+            return None
+        return ident, state
+
+    def _staged_file(self) -> Path:
+        """A new file outside graph/ (where a starting server would load it), on the same
+        file system (so that it can be renamed over the target)."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f"{self.target.stem}.",
+                                        suffix=self.target.suffix, dir=self.work)
+        os.close(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)  # published: readable as any file the user writes
+        return Path(name)
+
+    def _rules(self) -> tuple[Graph, Graph]:
+        return load_rules(self.shapes, self.ontology)
+
+    def _full(self, assembler: Assembler, store_dir: Path, staged: Path) -> Findings:
+        with staged.open("w", encoding="utf-8", newline="\n") as out, \
+                self._bar("write", None, "unit") as bar:
+            out.write(header(turtle_prefixes(self.iris.base)))
+            for _, text in assembler.units():
+                out.write(text)
+                bar.update()
+        load_store([(staged if path == self.target else path, graph)
+                    for path, graph in self.sources()], store_dir)
+        if self.validator is None:
+            return None
+        jobs = self.jobs if staged.stat().st_size > PARALLEL_VALIDATION else 1
+        with self._bar("validate", jobs, "share") as bar:
+            return self.validator.validate_closed(store_dir, self.graphs, jobs, bar.update)
+
+    def _incremental(self, previous: tuple[str, BuildState], changes: list[UnitChange],
+                     store_dir: Path, staged: Path) -> Findings:
+        ident, state = previous
+        with BlockFile(self.target) as old, staged.open("wb") as out:
+            write_patched(old, [change.edit for change in changes], out)
+            text_header, expand = old.header, old.expand
+        clone_store(store_folder(self.graph_dir) / ident, store_dir)
+        store = ox.Store(str(store_dir))
+        try:
+            changed, triples = _replace_blocks(store, ox.NamedNode(self.data_graph),
+                                               text_header, expand, changes)
+            store.flush()
+            validator = self.validator
+            if validator is None or state.findings is None or not validator.local:
+                return self._validate(store, focus=None, previous=None)
+            dirty = validator.dirty(store, self.graphs, changed, triples)
+            self.validated = len(dirty)
+            return self._validate(store, focus=dirty, previous=state.findings)
+        finally:
+            del store
+
+    @cached_property
+    def validator(self) -> StoreValidator | None:
+        """The shapes compiled to SPARQL; None when they need pyshacl."""
+        try:
+            return StoreValidator(self._rules()[0])
+        except Unsupported:
+            return None
+
+    def _validate(self, store: ox.Store, focus: set[str] | None, previous: Findings
+                  ) -> Findings:
+        """Findings of the focus nodes (all when None) plus the previous ones of the others;
+        None when the shapes need pyshacl (the caller then validates the file with it)."""
+        validator = self.validator
+        if validator is None:
+            return None
+        with self._bar("validate", len(validator.checks), "check") as bar:
+            found = validator.validate(store, self.graphs, focus, progress=bar.update)
+        if focus is None or previous is None:
+            return found
+        return [(iri, f) for iri, f in previous if iri not in focus] + found
+
+    def _bar(self, desc: str, total: int | None, unit: str) -> tqdm:
+        return tqdm(total=total, desc=desc, unit=unit, disable=not self.progress,
+                    file=sys.stderr)
+
+
+def _replace_blocks(store: ox.Store, graph: ox.NamedNode, text_header: str,
+                    expand: Callable[[str], str], changes: Iterable[UnitChange]
+                    ) -> tuple[set[str], list[tuple]]:
+    """Replace the blocks of changed units in the store's data graph. Returns the subjects
+    whose block changed, and every old and new triple of the changed units (rdflib)."""
+    changed: set[str] = set()
+    triples: list[tuple] = []
+    for change in changes:
+        before = {region_subject(r, expand): r for r in split_regions(change.old)}
+        after = {region_subject(r, expand): r for r in split_regions(change.new)}
+        changed |= {s for s in before.keys() | after.keys() if before.get(s) != after.get(s)}
+        for subject in before:
+            _remove_subject(store, ox.NamedNode(subject), graph)
+        new = _parse(text_header, change.new)
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in new)
+        triples.extend((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+                       for q in [*_parse(text_header, change.old), *new])
+    return changed, triples
+
+
+def _parse(text_header: str, text: str) -> list[ox.Quad]:
+    return list(ox.parse(input=(text_header + text).encode("utf-8"),
+                         format=ox.RdfFormat.TURTLE))
+
+
+def _remove_subject(store: ox.Store, subject: ox.NamedNode, graph: ox.NamedNode) -> None:
+    """Remove a subject's triples and those of the blank nodes below it."""
+    todo: list[ox.NamedNode | ox.BlankNode] = [subject]
+    while todo:
+        node = todo.pop()
+        for quad in list(store.quads_for_pattern(node, None, None, graph)):
+            if isinstance(quad.object, ox.BlankNode):
+                todo.append(quad.object)
+            store.remove(quad)

@@ -1,0 +1,234 @@
+"""Incremental builds give what a full build gives, and a killed build changes nothing.
+
+A synthetic corpus of entry pages is built once; then sources change the ways a curator
+changes them (a level, a date that decides which page's word wins for a stub, a page
+removed, a page added that shares brand names and references with others). The project
+rebuilt incrementally must hold the same Turtle, byte for byte, and an isomorphic store,
+as a copy of it built from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from lactgraph import generations
+from lactgraph.build import build
+from lactgraph.config import Settings
+from lactgraph.generations import current_id, current_store, store_folder
+from lactgraph.synth import write_corpus
+from lactgraph.vocab import RISK_LEVELS
+
+from .conftest import ROOT
+
+BASE = "https://w3id.org/lactgraph/"
+PRODUCTS = 120
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    write_corpus(PRODUCTS, 11, folder, forms=("pages",))
+    return folder / "pages"
+
+
+def _project(folder: Path, pages: Path) -> Path:
+    shutil.copytree(pages, folder / "sources")
+    for part in ("ontology", "shapes"):
+        shutil.copytree(ROOT / part, folder / part)
+    return folder
+
+
+def _build(project: Path):
+    """Build as `lactgraph build` does, from the project folder (paths in the graph are
+    relative, so that two copies of a project build the same bytes)."""
+    here = Path.cwd()
+    os.chdir(project)
+    try:
+        return build([Path("sources")], Path("graph"), Path("shapes/lactgraph.ttl"),
+                     Path("ontology/lactgraph.ttl"), BASE, jobs=1, progress=False)
+    finally:
+        os.chdir(here)
+
+
+def _settings(project: Path) -> Settings:
+    return Settings(base=BASE, project_dir=project)
+
+
+def _store_quads(project: Path) -> set[ox.Quad]:
+    """The store's quads, blank nodes canonically labelled."""
+    directory = current_store(_settings(project))
+    assert directory is not None, "the build left no up-to-date store"
+    store = ox.Store.read_only(str(directory))
+    dataset = ox.Dataset(store.quads_for_pattern(None, None, None, None))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)
+
+
+def _page(project: Path, name: str) -> Path:
+    return project / "sources" / f"{name}.txt"
+
+
+def _change_sources(project: Path) -> list[str]:
+    """The changes a curator makes; the pages they touch."""
+    pages = sorted((project / "sources").glob("*.txt"))
+    texts = {page: page.read_text("utf-8") for page in pages}
+    # a level: the entry's own block changes
+    low, very_low = RISK_LEVELS[1], RISK_LEVELS[0]
+    relevelled = next(p for p in pages if f"\n{low.compatibility_name['en']}\n" in texts[p])
+    text = texts[relevelled]
+    for old, new in ((low.compatibility_name, very_low.compatibility_name),
+                     (low.description, very_low.description)):
+        text = text.replace(f"\n{old['en']}\n", f"\n{new['en']}\n", 1)
+    relevelled.write_text(text, "utf-8")
+    # a page mentioned by others goes: its product becomes a stub, its brand names, aliases
+    # and references lose a contributor (and references may get another describer)
+    removed = next(p for p in pages if p != relevelled and any(
+        f"  • {_title(texts[p])} (" in texts[q] for q in pages if q != p))
+    removed.unlink()
+    # a new page, a renamed copy of another: shares its brand names and references, and
+    # sorts first, so that it describes the references it cites
+    model = next(p for p in pages if p not in (relevelled, removed))
+    name = _title(texts[model])
+    added = project / "sources" / "aaa-new-entry.txt"
+    added.write_text(_without_writings(texts[model].replace(name, "Aaa New Entry")), "utf-8")
+    # a date: the most recently updated page decides a stub's level
+    dated = next(p for p in pages if p not in (relevelled, removed, model)
+                 and "Last update" in texts[p])
+    lines = texts[dated].split("\n")
+    lines[0] = "Last update Dec. 31, 2024"
+    dated.write_text("\n".join(lines), "utf-8")
+    return [relevelled.name, removed.name, added.name, dated.name]
+
+
+def _without_writings(text: str) -> str:
+    """A page without its other writings (a writing names one product only)."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if "in other languages or writings" in line),
+                 None)
+    if start is None:
+        return text
+    end = next(i for i in range(start + 2, len(lines)) if not lines[i].startswith("  •"))
+    return "\n".join(lines[:start] + lines[end + 1:])
+
+
+def _title(text: str) -> str:
+    """The entry's name, from its 'is also known as' heading."""
+    line = next(line for line in text.split("\n") if line.endswith(" is also known as")
+                or line.endswith(" belongs to these groups or families:"))
+    return line.split(" is also known as")[0].split(" belongs to these")[0]
+
+
+def test_an_incremental_build_equals_a_full_build(corpus, tmp_path):
+    incremental = _project(tmp_path / "incremental", corpus)
+    first = _build(incremental)
+    assert first.mode == "full" and first.imported == PRODUCTS
+
+    touched = _change_sources(incremental)
+    again = _build(incremental)
+    assert again.mode == "incremental"
+    assert again.imported == 3  # the relevelled, the new and the redated page; one is gone
+
+    scratch = _project(tmp_path / "scratch", incremental / "sources")
+    full = _build(scratch)
+    assert full.mode == "full"
+
+    built = (incremental / "graph" / "lactgraph.ttl").read_bytes()
+    assert built == (scratch / "graph" / "lactgraph.ttl").read_bytes(), touched
+    assert built != b"" and b"aaa-new-entry" in built
+    assert _store_quads(incremental) == _store_quads(scratch)
+    assert again.report == full.report
+    assert again.products == full.products == PRODUCTS
+
+
+def test_a_build_without_changes_writes_nothing(corpus, tmp_path):
+    project = _project(tmp_path, corpus)
+    _build(project)
+    target = project / "graph" / "lactgraph.ttl"
+    before = (target.stat().st_mtime_ns, current_id(project / "graph"))
+    again = _build(project)
+    assert again.mode == "unchanged" and again.imported == 0
+    assert (target.stat().st_mtime_ns, current_id(project / "graph")) == before
+    assert current_store(_settings(project)) is not None
+
+
+def test_a_build_killed_before_the_switch_leaves_the_previous_graph_and_store(
+        corpus, tmp_path, monkeypatch):
+    project = _project(tmp_path, corpus)
+    _build(project)
+    target = project / "graph" / "lactgraph.ttl"
+    previous = (target.read_bytes(), current_store(_settings(project)))
+    _change_sources(project)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lactgraph.shacl_sparql.StoreValidator.validate", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _build(project)
+    assert (target.read_bytes(), current_store(_settings(project))) == previous
+    assert not list(store_folder(project / "graph").glob(".staging-*"))
+
+    monkeypatch.undo()
+    assert _build(project).mode == "incremental"
+
+
+def test_a_build_killed_during_the_switch_is_never_served_half_switched(
+        corpus, tmp_path, monkeypatch):
+    """Killed after the new Turtle replaced the old but before the pointer moved: the
+    old store no longer matches graph/, so it is not served, and the next build is full."""
+    project = _project(tmp_path, corpus)
+    _build(project)
+    _change_sources(project)
+    replace = os.replace
+
+    def replace_then_die(source, target):
+        replace(source, target)
+        if str(target).endswith("lactgraph.ttl"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(generations.os, "replace", replace_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        _build(project)
+    monkeypatch.undo()
+    assert current_store(_settings(project)) is None
+    assert _build(project).mode == "full"
+    assert current_store(_settings(project)) is not None
+
+
+def test_the_store_is_stale_once_graph_changes(corpus, tmp_path):
+    project = _project(tmp_path, corpus)
+    _build(project)
+    assert current_store(_settings(project)) is not None
+    target = project / "graph" / "lactgraph.ttl"
+    target.write_bytes(target.read_bytes())  # same bytes, a new write
+    assert current_store(_settings(project)) is None
+
+
+def test_one_changed_record_of_an_export_file_rewrites_only_its_entry(tmp_path):
+    """An export part holds many entries: the part is read again, but only the units of
+    the entry whose record changed are rewritten and validated again."""
+    write_corpus(80, 3, tmp_path / "corpus", forms=("json",))
+    project = _project(tmp_path / "project", tmp_path / "corpus" / "export")
+    _build(project)
+    part = next((project / "sources").glob("*.jsonl"))
+    lines = part.read_text("utf-8").split("\n")
+    record = json.loads(lines[10])
+    record["producto"]["comentario_en"] += " Reviewed again."
+    lines[10] = json.dumps(record, ensure_ascii=False)
+    part.write_text("\n".join(lines), "utf-8")
+
+    again = _build(project)
+    assert (again.mode, again.imported, again.units) == ("incremental", 1, 1)
+    assert again.validated is not None and again.validated < 20
+
+    scratch = _project(tmp_path / "scratch", project / "sources")
+    _build(scratch)
+    assert ((project / "graph" / "lactgraph.ttl").read_bytes()
+            == (scratch / "graph" / "lactgraph.ttl").read_bytes())
+    assert b"Reviewed again." in (scratch / "graph" / "lactgraph.ttl").read_bytes()
