@@ -1,0 +1,239 @@
+"""HTTP benchmark: requests/s and p50/p99 under a bounded loopback load.
+
+The documented production set-up (gunicorn, 2 workers, `lactgraph.web:create_app()`
+configured by LACTGRAPH_* variables, here opening the store the build left) is loaded
+with wrk (16 connections, 2 threads, 10 s per scenario, 127.0.0.1 only) on:
+
+- entity documents (HTML, Turtle, JSON-LD) of products drawn from the data,
+- name search (`/search?q=`), and SPARQL (an entity's triples),
+- the same server's `/healthz` (the ceiling of the stack on this machine),
+
+and the Python peer, rdflib-endpoint serving the same graph, on the same questions asked
+in SPARQL (an entity's triples as Turtle, a name search). The peer is skipped, with a
+message, when rdflib-endpoint is not installed; the whole benchmark when wrk is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import ROOT, Project, line, megabytes, ratio
+
+HOST = "127.0.0.1"
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+@dataclass(frozen=True)
+class Load:
+    rate: float  # requests per second
+    p50: float  # seconds
+    p99: float
+    errors: int  # non-2xx/3xx answers and socket errors
+
+    def text(self) -> str:
+        return f"{self.rate:,.0f}/s p50 {self.p50 * 1000:.1f} p99 {self.p99 * 1000:.1f} ms"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _wait(url: str, timeout: float, process: subprocess.Popen) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as answer:
+            if answer.status < 500:
+                return time.perf_counter() - started
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def _server(command: list[str], env: dict[str, str], ready: str, timeout: float
+            ) -> Iterator[tuple[subprocess.Popen, float]]:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield process, _wait(ready, timeout, process)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wrk(url: str, paths: list[str], accept: str, seconds: float, connections: int,
+        quiet: bool = False) -> Load:
+    """wrk on a rotation of paths (a Lua script), parsed (a request may take 30 s)."""
+    quoted = ",\n".join(f'"{path}"' for path in paths)
+    script = f"""local paths = {{ {quoted} }}
+local headers = {{ ["Accept"] = "{accept}" }}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1], headers)
+end
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        done = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s",
+                               "--timeout", "30s", "--latency", "-s", file.name, url],
+                              capture_output=True,
+                              text=True, check=True, timeout=seconds + 60)
+    finally:
+        os.unlink(file.name)
+    load = _parse(done.stdout)
+    if not load.rate and not quiet:
+        print(f"    wrk measured nothing: {(done.stderr or done.stdout).strip()[-200:]}")
+    return load
+
+
+def _parse(output: str) -> Load:
+    def latency(percent: str) -> float:
+        match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+        return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
+
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors:.*?(\d+).*?(\d+).*?(\d+).*?(\d+)", output)
+    errors = int(bad.group(1)) if bad else 0
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Load(float(rate.group(1)) if rate else 0.0, latency("50"), latency("99"), errors)
+
+
+def _peak_rss_kb(root: int) -> dict[int, int]:
+    """VmHWM (peak resident memory) of every process under root, by pid."""
+    found: dict[int, int] = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            found[pid] = int(match.group(1)) if match else 0
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            todo.extend(int(child) for child in children)
+    return found
+
+
+def _quote(query: str, endpoint: str = "/sparql") -> str:
+    return f"{endpoint}?query=" + urllib.parse.quote(query, safe="")
+
+
+def run(project: Project, work: Path, store: Path, samples: dict[str, list[str]],
+        seconds: float, connections: int, peer: bool = True) -> None:
+    print(f"\n== http: {project.products} products, gunicorn 2 workers, wrk {connections} "
+          f"connections, {seconds:g} s each", flush=True)
+    if shutil.which("wrk") is None:
+        print("  skipped: wrk is not installed (apt-get install wrk)")
+        return
+    slugs = [p.rsplit("/", 1)[1] for p in samples["product"]]
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    env = {**os.environ, "LACTGRAPH_PROJECT_DIR": str(project.folder),
+           "LACTGRAPH_STORE_DIR": str(store), "LACTGRAPH_CACHE_DIR": str(work / "cache"),
+           "LACTGRAPH_SPARQL_BUDGET": "0", "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"{HOST}:{port}",
+               "--timeout", "60", "lactgraph.web:create_app()"]
+    scenarios = {
+        "entity HTML": ([f"/product/{s}.html" for s in slugs], "text/html"),
+        "entity Turtle": ([f"/product/{s}.ttl" for s in slugs], "text/turtle"),
+        "entity JSON-LD": ([f"/product/{s}.jsonld" for s in slugs], "application/ld+json"),
+        "name search": ([f"/search?q={urllib.parse.quote(t)}" for t in samples["term"]],
+                        "text/html"),
+        "SPARQL (an entity)": ([_quote(f"SELECT ?p ?o WHERE {{ <{p}> ?p ?o }}")
+                                for p in samples["product"]],
+                               "application/sparql-results+json"),
+    }
+    ours: dict[str, Load] = {}
+    with _server(command, env, f"{url}/healthz", 120) as (server, started):
+        line("server up (gunicorn, 2 workers)", f"{started:.2f} s")
+        for paths, accept in scenarios.values():  # warm up: search indexes, caches
+            wrk(url, paths, accept, 3, connections, quiet=True)
+        health = wrk(url, ["/healthz"], "text/plain", seconds, connections)
+        line("health endpoint (ceiling)", health.text())
+        for name, (paths, accept) in scenarios.items():
+            ours[name] = wrk(url, paths, accept, seconds, connections)
+            line(name, ours[name].text(), "of healthz",
+                 f"{100 * ours[name].rate / health.rate:.1f} %" if health.rate else "n/a")
+            if ours[name].errors:
+                print(f"    ({ours[name].errors} errors)")
+        peaks = _peak_rss_kb(server.pid)
+        workers = sorted(peaks.values())
+        line("largest process (peak RSS)", megabytes(workers[-1]), "",
+             f"{len(peaks)} processes, total {megabytes(sum(workers))}")
+    if peer:
+        _peer(project, samples, seconds, connections, ours)
+    else:
+        print("  peer skipped: the graph is larger than --rdflib-max")
+
+
+def _peer(project: Project, samples: dict[str, list[str]], seconds: float, connections: int,
+          ours: dict[str, Load]) -> None:
+    try:
+        import rdflib_endpoint  # noqa: F401
+    except ImportError:
+        print("  peer skipped: rdflib-endpoint is not installed "
+              "(pip install rdflib-endpoint uvicorn; see bench/README.md)")
+        return
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    command = [sys.executable, "-m", "rdflib_endpoint", "serve", str(project.turtle),
+               "--host", HOST, "--port", str(port)]
+    with _server(command, dict(os.environ), url + "/", 3600) as (_, started):
+        endpoint = _endpoint(url)  # "/" in rdflib-endpoint 0.6, "/sparql" in others
+        line("peer up (rdflib-endpoint)", f"{started:.1f} s")
+        entity = [_quote(f"CONSTRUCT {{ <{p}> ?p ?o }} WHERE {{ <{p}> ?p ?o }}", endpoint)
+                  for p in samples["product"]]
+        search = [_quote("SELECT ?e ?l WHERE { ?e <http://www.w3.org/2004/02/skos/core#"
+                         f"prefLabel> ?l FILTER(CONTAINS(LCASE(STR(?l)), \"{t}\")) }} LIMIT 20",
+                         endpoint) for t in samples["term"]]
+        for name, paths, accept, mine in (
+                ("peer: entity (CONSTRUCT, Turtle)", entity, "text/turtle", "entity Turtle"),
+                ("peer: name search (SPARQL)", search, "application/sparql-results+json",
+                 "name search")):
+            theirs = wrk(url, paths, accept, seconds, connections)
+            line(name, theirs.text(), f"ours {ours[mine].rate:,.0f}/s",
+                 ratio(ours[mine].rate, theirs.rate, True))
+
+
+def _endpoint(url: str) -> str:
+    for path in ("/sparql", "/"):
+        with contextlib.suppress(OSError):
+            ask = urllib.request.Request(url + _quote("ASK { ?s ?p ?o }", path),
+                                         headers={"Accept": "application/sparql-results+json"})
+            with urllib.request.urlopen(ask, timeout=60) as answer:
+                if answer.status == 200:
+                    return path
+    raise RuntimeError("the peer answers no SPARQL query")
+
+
+def samples_of(store: Path) -> dict[str, list[str]]:
+    """Products and search terms drawn from the store (as the SPARQL benchmark draws)."""
+    import pyoxigraph as ox
+
+    from bench.sparqlbench import samples
+
+    return samples(ox.Store.read_only(str(store)))

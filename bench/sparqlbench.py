@@ -1,0 +1,117 @@
+"""SPARQL benchmark: p50/p99 latency of the typical queries, pyoxigraph against rdflib.
+
+    python -m bench.sparqlbench PROJECT [--rdflib-max 10000] [--seconds 10]
+
+pyoxigraph answers from the store the build left (opened read-only, as the server opens
+it); rdflib from the same graph parsed from graph/lactgraph.ttl (skipped above
+--rdflib-max products: it needs about 2 GB per million triples). Each query runs with a
+different entity each time, for at most --seconds (and at most 500 times) per engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bench.common import BASE, line, milliseconds, percentile, ratio, seconds
+
+PREFIXES = f"""PREFIX lg: <{BASE}ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+QUERIES = {
+    "an entity": "SELECT ?p ?o WHERE {{ <{product}> ?p ?o }}",
+    "a group's members with levels": """SELECT ?product ?name ?level WHERE {{
+        ?product lg:belongsToGroup <{group}> ; skos:prefLabel ?name .
+        OPTIONAL {{ ?product lg:riskLevel ?level }} }} ORDER BY ?name""",
+    "related products and alternatives": """SELECT ?link ?other ?name ?level WHERE {{
+        VALUES ?link {{ lg:relatedProduct lg:alternative }} <{product}> ?link ?other .
+        OPTIONAL {{ ?other skos:prefLabel ?name }} OPTIONAL {{ ?other lg:riskLevel ?level }}
+        }}""",
+    "name search": """SELECT ?entity ?label WHERE {{ ?entity skos:prefLabel ?label .
+        FILTER(CONTAINS(LCASE(STR(?label)), "{term}")) }} LIMIT 20""",
+    "counts per level": """SELECT ?level (COUNT(?product) AS ?products) WHERE {{
+        ?product lg:riskLevel ?level }} GROUP BY ?level ORDER BY ?level""",
+    "most recently updated": """SELECT ?product ?date WHERE {{
+        ?product dcterms:modified ?date }} ORDER BY DESC(?date) LIMIT 20""",
+}
+
+
+def samples(store: ox.Store) -> dict[str, list[str]]:
+    """Entities to ask about, picked from the data (the same for both engines)."""
+    def column(query: str) -> list[str]:
+        rows = store.query(PREFIXES + query, use_default_graph_as_union=True)
+        return [str(row[0].value) for row in rows]
+
+    products = column("SELECT ?p WHERE { ?p lg:importedFrom ?f } LIMIT 400")
+    groups = column("SELECT DISTINCT ?g WHERE { ?p lg:belongsToGroup ?g } LIMIT 200")
+    names = column("SELECT ?n WHERE { ?p lg:importedFrom ?f ; skos:prefLabel ?n } LIMIT 400")
+    terms = [name.lower()[1:5] for name in names if len(name) > 5]
+    return {"product": products, "group": groups, "term": terms}
+
+
+def _timed(run: Callable[[str], int], texts: list[str], budget: float) -> list[float]:
+    took: list[float] = []
+    deadline = time.perf_counter() + budget
+    for text in texts:
+        started = time.perf_counter()
+        run(text)
+        took.append(time.perf_counter() - started)
+        if time.perf_counter() > deadline:
+            break
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.sparqlbench")
+    parser.add_argument("project", type=Path)
+    parser.add_argument("--rdflib-max", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--products", type=int, default=0)
+    args = parser.parse_args()
+    from lactgraph.config import Settings
+    from lactgraph.generations import current_store
+
+    directory = current_store(Settings(base=BASE, project_dir=args.project))
+    if directory is None:
+        raise SystemExit("no up-to-date store: build first")
+    store = ox.Store.read_only(str(directory))
+    drawn = samples(store)
+    rng = random.Random(7)
+    texts = {name: [PREFIXES + query.format(**{k: rng.choice(v) for k, v in drawn.items()})
+                    for _ in range(500)] for name, query in QUERIES.items()}
+
+    def oxigraph(text: str) -> int:
+        return len(list(store.query(text, use_default_graph_as_union=True)))
+
+    graph = None
+    if args.products <= args.rdflib_max:
+        from rdflib import Graph
+
+        started = time.perf_counter()
+        graph = Graph().parse(args.project / "graph" / "lactgraph.ttl")
+        print(f"  (rdflib parsed the graph, {len(graph)} triples, in "
+              f"{seconds(time.perf_counter() - started)})", flush=True)
+
+    def rdflib(text: str) -> int:
+        return len(list(graph.query(text)))
+
+    print(f"  {'query':<34} {'pyoxigraph p50 / p99':>22}   {'rdflib p50 / p99':>27}   "
+          "rdflib/oxigraph (p50)")
+    for name in QUERIES:
+        ours = _timed(oxigraph, texts[name], args.seconds)
+        theirs = _timed(rdflib, texts[name], args.seconds) if graph is not None else []
+        ours_text = f"{milliseconds(percentile(ours, .5))} / {milliseconds(percentile(ours, .99))}"
+        theirs_text = (f"{milliseconds(percentile(theirs, .5))} / "
+                       f"{milliseconds(percentile(theirs, .99))} ({len(theirs)} runs)"
+                       if theirs else "skipped")
+        line(name, ours_text, theirs_text, ratio(percentile(ours, .5),
+                                                 percentile(theirs, .5) if theirs else None))
+
+
+if __name__ == "__main__":
+    main()
