@@ -16,6 +16,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib import Namespace as RdflibNamespace
 
 from .iris import IriScheme, slugify, source_page
+from .link.targets import article_iris
 from .records import (
     CORPORATE_AUTHOR,
     CORRECTED_YEAR,
@@ -256,9 +257,11 @@ class RdfWriter:
         if reference.pmid:
             self._add(node, BIBO.pmid, Literal(reference.pmid))
             self._add(node, FABIO.hasPubMedId, Literal(reference.pmid))
-        for url in (reference.abstract_url, reference.full_text_url):
-            if url:
-                self._add(node, RDFS.seeAlso, URIRef(url))
+        urls = [url for url in (reference.abstract_url, reference.full_text_url) if url]
+        for url in urls:
+            self._add(node, RDFS.seeAlso, URIRef(url))
+        for article in article_iris([reference.pmid] if reference.pmid else [], urls):
+            self._add(node, SCHEMA.sameAs, URIRef(article))  # the article's own identifiers
         if reference.authors:
             authors = BNode(f"authors-{str(node).rsplit('/', 1)[1]}")
             self._list(authors, [Literal(a) for a in reference.authors])

@@ -4,10 +4,10 @@
   direct link with its SKOS predicate; an exact match also gives `schema:sameAs`, which
   harvesters read. Never `owl:sameAs` to an outside IRI: it would make our risk levels
   statements about Wikidata's or ChEBI's resources.
-- A reference with a PMID or a DOI links to its PubMed and DOI IRIs with `schema:sameAs`:
-  those identifiers name the article itself (`skos:exactMatch` would make an article a
-  `skos:Concept` through the property's domain, and `rdfs:seeAlso` says too little to
-  join on).
+- A reference with a PMID or a DOI links to its PubMed and DOI IRIs with `schema:sameAs`
+  (written with the entry, by `to_rdf`): those identifiers name the article itself
+  (`skos:exactMatch` would make an article a `skos:Concept` through the property's
+  domain, and `rdfs:seeAlso` says too little to join on).
 - Each mapping set is described as VoID linksets, one per link predicate (VoID gives a
   linkset one `void:linkPredicate`), with its target dataset, its number of triples, its
   licence and the SSSOM file it comes from (`dcterms:source`, served at
@@ -25,19 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from ..iris import IriScheme
-from ..to_rdf import BIBO, DCTERMS, FABIO, FOAF, SCHEMA, SKOS
+from ..to_rdf import DCTERMS, FABIO, FOAF, SCHEMA, SKOS
 from . import prefixes
 from .sssom import SUFFIX, MappingSet, MappingsInvalid, check_mapping_sets, read_mapping_set
 from .subjects import graph_subjects
 from .targets import REFERENCE_TARGETS, TARGETS, Target, target_of_curie
 
 VOID = Namespace(prefixes.vocabulary_prefixes()["void"])
-
-_DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.[0-9]{4,9}/\S+)$", re.IGNORECASE)
-
 
 def accepted_sets(mappings_dir: Path) -> list[MappingSet]:
     """The accepted mapping sets: `mappings/*.sssom.tsv`, not the candidates below it."""
@@ -85,30 +82,15 @@ def mapping_links(sets: Iterable[MappingSet], base: str | None = None) -> Graph:
     return graph
 
 
-def _reference_iris(graph: Graph, reference: URIRef) -> dict[str, set[str]]:
-    """PubMed and DOI IRIs of a reference, from bibo:pmid, bibo:doi and DOI links."""
-    found: dict[str, set[str]] = defaultdict(set)
-    pubmed, doi = REFERENCE_TARGETS["pubmed"], REFERENCE_TARGETS["doi"]
-    for predicate in (BIBO.pmid, FABIO.hasPubMedId):
-        found["pubmed"] |= {pubmed.namespace + str(p).strip()
-                            for p in graph.objects(reference, predicate)}
-    dois = {str(d).strip() for d in graph.objects(reference, BIBO.doi)}
-    for url in graph.objects(reference, RDFS.seeAlso):
-        if match := _DOI_IN_URL.match(str(url)):
-            dois.add(match.group(1))
-    found["doi"] |= {doi.namespace + d for d in dois}
-    return {name: {i for i in iris if re.match(REFERENCE_TARGETS[name].iri_pattern, i)}
-            for name, iris in found.items()}
-
-
-def reference_links(graph: Graph, base: str | None = None) -> Graph:
-    """`<reference> schema:sameAs <https://identifiers.org/pubmed:N>` (and DOI IRIs)."""
-    links = _bound(Graph(bind_namespaces="none"), base)
+def reference_links(graph: Graph) -> Graph:
+    """The links of the graph's references to their PubMed and DOI IRIs (`schema:sameAs`,
+    written by the build from each reference's PMID and DOI link)."""
+    links = Graph(bind_namespaces="none")
+    patterns = [target.iri_pattern for target in REFERENCE_TARGETS.values()]
     for reference in set(graph.subjects(RDF.type, FABIO.JournalArticle)):
-        if isinstance(reference, URIRef):
-            for iris in _reference_iris(graph, reference).values():
-                for iri in iris:
-                    links.add((reference, SCHEMA.sameAs, URIRef(iri)))
+        for iri in graph.objects(reference, SCHEMA.sameAs):
+            if any(re.match(pattern, str(iri)) for pattern in patterns):
+                links.add((reference, SCHEMA.sameAs, iri))
     return links
 
 
@@ -135,8 +117,9 @@ def _linkset(graph: Graph, iris: IriScheme, name: str, predicate: URIRef, triple
 
 
 def linkset_graph(sets: Iterable[MappingSet], base: str | None = None,
-                  references: Graph | None = None) -> Graph:
-    """VoID linksets: one per (mapping set, link predicate), and for reference links."""
+                  reference_targets: Iterable[str] = ()) -> Graph:
+    """VoID linksets: one per (mapping set, link predicate), and one per target of the
+    references' links, given as the IRIs those links point at."""
     sets = list(sets)
     iris = IriScheme(base or prefixes.default_base())
     graph = _bound(Graph(bind_namespaces="none"), base)
@@ -153,9 +136,9 @@ def linkset_graph(sets: Iterable[MappingSet], base: str | None = None,
         graph.add((node, DCTERMS.source, URIRef(f"{iris.base}mappings/{name}{SUFFIX}")))
         if license_iri := ms.metadata.get("license"):
             graph.add((node, DCTERMS.license, URIRef(str(license_iri))))
+    reference_targets = list(reference_targets)
     for name, target in REFERENCE_TARGETS.items():
-        count = len({(s, o) for s, _, o in (references or Graph()).triples(
-            (None, SCHEMA.sameAs, None)) if re.match(target.iri_pattern, str(o))})
+        count = sum(1 for iri in reference_targets if re.match(target.iri_pattern, iri))
         if count:
             node = _linkset(graph, iris, f"references-{name}", SCHEMA.sameAs, count, target)
             graph.add((node, DCTERMS.title, Literal(f"lactgraph references to {target.title}",
@@ -163,19 +146,24 @@ def linkset_graph(sets: Iterable[MappingSet], base: str | None = None,
     return graph
 
 
-def published_links(mappings_dir: Path, data: Graph, base: str | None = None) -> Graph:
-    """Everything the build adds to the graph for links: checked mappings as links,
-    reference links, and the linksets. Raises MappingsInvalid (file:line problems) when an
-    accepted mapping set is wrong, so that the build writes nothing."""
-    sets = accepted_sets(mappings_dir)
-    problems = check_mapping_sets(sets, graph_subjects(data, base), base)
+def links_graph(sets: list[MappingSet], subjects: set[str], reference_targets: Iterable[str],
+                base: str | None = None) -> Graph:
+    """What the build publishes for links: the accepted mappings as links, and the
+    linksets. Raises MappingsInvalid (file:line problems) when an accepted mapping set is
+    wrong or names a subject the graph does not hold, so that the build writes nothing."""
+    problems = check_mapping_sets(sets, subjects, base)
     if problems:
         raise MappingsInvalid(problems)
-    references = reference_links(data, base)
     graph = mapping_links(sets, base)
-    graph += references
-    graph += linkset_graph(sets, base, references)
+    graph += linkset_graph(sets, base, reference_targets)
     return graph
+
+
+def published_links(mappings_dir: Path, data: Graph, base: str | None = None) -> Graph:
+    """links_graph for the accepted sets of a folder and a graph in memory."""
+    references = [str(iri) for iri in reference_links(data).objects()]
+    return links_graph(accepted_sets(mappings_dir), graph_subjects(data, base), references,
+                       base)
 
 
 @dataclass(frozen=True)

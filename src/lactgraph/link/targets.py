@@ -9,6 +9,7 @@ the linker's chaining all read this table, so a target's IRI form is stated in o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .prefixes import identifier_prefixes
@@ -72,6 +73,20 @@ REFERENCE_TARGETS: dict[str, Target] = {target.name: target for target in (
     Target("pubmed", "pubmed", "PubMed", r"[1-9][0-9]*", "https://pubmed.ncbi.nlm.nih.gov/"),
     Target("doi", "doi", "DOI", r"10\.[0-9]{4,9}/\S+", "https://www.doi.org/"),
 )}
+
+
+_DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.[0-9]{4,9}/\S+)$", re.IGNORECASE)
+
+
+def article_iris(pmids: Iterable[str], urls: Iterable[str]) -> list[str]:
+    """The PubMed and DOI IRIs naming an article, from its PMIDs and the DOI links among
+    its URLs; anything not of the right form is left out. Sorted."""
+    pubmed, doi = REFERENCE_TARGETS["pubmed"], REFERENCE_TARGETS["doi"]
+    found = {pubmed.namespace + pmid.strip() for pmid in pmids}
+    found |= {doi.namespace + match.group(1) for url in urls
+              if (match := _DOI_IN_URL.match(url.strip()))}
+    return sorted(iri for iri in found
+                  if any(re.match(t.iri_pattern, iri) for t in REFERENCE_TARGETS.values()))
 
 
 def regex_escape(text: str) -> str:
