@@ -10,6 +10,8 @@ shapes. It scales to tens of thousands of entries:
 - the graph is loaded into a persistent Oxigraph store beside graph/ and validated there,
   the shapes compiled to SPARQL (`shacl_sparql.py`), the store kept for
   `lactgraph serve` (`generations.py`);
+- the accepted mappings become `graph/links.ttl` (`links.py`), and the bulk dumps are
+  written into graph/dumps/ once the new graph is in place (`dumps.py`);
 - after a change, only the units of the changed entries are rewritten in the Turtle and
   the store, and only the entities whose checks read them are validated again; the result
   is the one a full build gives (tests/test_incremental.py).
@@ -32,9 +34,11 @@ from rdflib import Graph
 from tqdm import tqdm
 
 from .buildcache import ImportCache
+from .dumps import FOLDER, MANIFEST, write_dumps
 from .entries import EntryRenderer, import_file
 from .errors import LactgraphError, SourceError
 from .iris import IriScheme
+from .links import LINKS_FILE
 from .merge import merge_entries, merge_products
 from .readers import READERS, read_source
 from .records import Product
@@ -122,9 +126,14 @@ class Built:
 
 
 def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
-          base: str, *, jobs: int | None = None, progress: bool | None = None) -> Built:
-    """Build `graph_dir/lactgraph.ttl` and the store beside it, or raise and write nothing.
+          base: str, *, mappings: Path | None = None, dumps: bool = True,
+          jobs: int | None = None, progress: bool | None = None) -> Built:
+    """Build `graph_dir/lactgraph.ttl`, `links.ttl` and the store beside them, or raise and
+    write nothing.
 
+    mappings: the folder of accepted mapping sets (default: `mappings/` beside graph_dir);
+    dumps: write the bulk dumps into graph_dir/dumps when the graph changed (or they are
+    older than it);
     jobs: processes importing new sources (default: the CPUs this process may use);
     progress: show progress bars on stderr (default: when stderr is a terminal).
     """
@@ -148,14 +157,28 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
                     for i in merged.entries}
         stubs = dict(renderer.stub(stub) for stub in merged.stubs)
         publication = Publication(graph_dir / GRAPH_FILE, shapes, ontology, base,
-                                  _cache_folder(graph_dir), jobs, show)
+                                  _cache_folder(graph_dir),
+                                  mappings or graph_dir.parent / "mappings", jobs, show)
         outcome = publication.publish(cache, renderer, products, stubs)
         if outcome.report.conforms:
             cache.prune(keys)
     if not outcome.report.conforms:
         raise ValidationFailed(outcome.report)
+    if dumps:
+        _write_dumps(graph_dir, [graph_dir / GRAPH_FILE, graph_dir / LINKS_FILE],
+                     changed=outcome.mode != "unchanged")
     return Built(graph_dir / GRAPH_FILE, len(merged.entries), outcome.report,
                  merged.warnings, imported, outcome.mode, outcome.units, outcome.validated)
+
+
+def _write_dumps(graph_dir: Path, files: list[Path], changed: bool) -> None:
+    """The dumps of the published files, when the graph changed or the dumps' manifest
+    (written last) is older than the graph: a build killed before its dumps were written."""
+    manifest = graph_dir / FOLDER / MANIFEST
+    newest = max(path.stat().st_mtime_ns for path in files)
+    if not changed and manifest.is_file() and manifest.stat().st_mtime_ns >= newest:
+        return
+    write_dumps(files, graph_dir / FOLDER)
 
 
 def _cache_folder(graph_dir: Path) -> Path:

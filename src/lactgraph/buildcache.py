@@ -47,7 +47,9 @@ _PACKAGE = Path(__file__).resolve().parent
 # build comes to import must be listed (tests/test_build.py checks it).
 BUILD_CODE = (
     "sources", "data", "records.py", "readers.py", "merge.py", "iris.py", "vocab.py",
-    "link/prefixes.py", "to_rdf.py", "turtle.py", "entries.py", "buildcache.py",
+    "link/prefixes.py", "link/targets.py", "link/publish.py", "link/sssom.py",
+    "link/subjects.py", "links.py", "dumps.py", "jsonld_context.py", "to_rdf.py",
+    "turtle.py", "entries.py", "buildcache.py",
     "assemble.py", "blockfile.py", "publication.py", "generations.py", "shacl_sparql.py",
     "validate.py", "rdfio.py", "store/oxigraph.py", "build.py",
 )

@@ -77,7 +77,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     built = build(args.sources or [settings.project_dir / "sources"], settings.graph_path,
-                  settings.shapes_path, settings.ontology_path, settings.base)
+                  settings.shapes_path, settings.ontology_path, settings.base,
+                  mappings=settings.project_dir / "mappings", dumps=not args.no_dumps)
     for warning in built.warnings:
         print(f"lactgraph: warning: {warning}", file=sys.stderr)
     warnings = len(built.report.findings)
@@ -123,6 +124,9 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     build.add_argument("sources", nargs="*", type=Path, help="entry files or folders (sources/)")
     build.add_argument("--graph", type=Path, help="output folder (graph/)")
     build.add_argument("--base", help="base IRI (https://w3id.org/lactgraph/)")
+    build.add_argument("--no-dumps", action="store_true",
+                       help="leave graph/dumps/ as it is (the dumps take longest on a large "
+                       "graph; a later build writes them)")
     build.set_defaults(run=cmd_build)
 
 

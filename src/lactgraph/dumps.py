@@ -6,7 +6,8 @@ A harvester that wants everything takes one file instead of walking the collecti
 - `lactgraph.jsonld.gz`: one JSON-LD document compacted with the published context, the
   context given inline so that it expands offline, with no fetch (its IRIs are the
   canonical ones, so the context is the package's, at the default base);
-- the Turtle dump is `graph/lactgraph.ttl` itself (already sorted and stable);
+- `lactgraph.ttl.gz`: the Turtle files of graph/ (the entries, the links) one after the
+  other, gzip: already sorted and stable;
 - `manifest.jsonl`: one JSON object per dump (file, media type, compression, bytes,
   SHA-256, triples), which the web layer reads for DCAT, VoID and the dumps' ETags. JSON
   Lines rather than `.json` because the server loads every `.json` under `graph/` as
@@ -25,7 +26,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,7 @@ from .jsonld_context import context as published_context
 from .rdfio import read_graph, write_atomically
 
 FOLDER = "dumps"  # under the graph folder: graph/dumps/
+TURTLE_DUMP = "lactgraph.ttl.gz"
 NT_DUMP = "lactgraph.nt.gz"
 JSONLD_DUMP = "lactgraph.jsonld.gz"
 MANIFEST = "manifest.jsonl"
@@ -207,28 +209,32 @@ def _info(path: Path, out_dir: Path, media_type: str, compression: str | None,
                     hashlib.sha256(data).hexdigest(), triples)
 
 
-def write_dumps(source: Graph | Path, out_dir: Path, context: dict[str, Any] | None = None,
-                turtle: Path | None = None) -> list[DumpInfo]:
-    """Write the N-Triples and JSON-LD dumps and the manifest into out_dir.
+def write_dumps(source: Graph | Path | Sequence[Path], out_dir: Path,
+                context: dict[str, Any] | None = None, turtle: Sequence[Path] = ()
+                ) -> list[DumpInfo]:
+    """Write the Turtle, N-Triples and JSON-LD dumps and the manifest into out_dir.
 
-    source is the graph, or RDF files (a file or a folder) to read it from. turtle is the
-    Turtle file to list as the Turtle dump (by default source itself when it is a `.ttl`
-    file); it is listed, not copied. context is the JSON-LD context to compact with (by
-    default the published one at the default base: dumps carry canonical IRIs).
+    source is the graph, or RDF files (files or folders) to read it from. turtle are the
+    Turtle files that make the graph, concatenated into the Turtle dump (a Turtle document
+    may declare its prefixes again; by default the `.ttl` files of source). context is the
+    JSON-LD context to compact with (by default the published one at the default base:
+    dumps carry canonical IRIs).
     """
-    if isinstance(source, Path):
-        if turtle is None and source.suffix == ".ttl":
-            turtle = source
-        graph = read_graph([source])
-    else:
+    if isinstance(source, Graph):
         graph = source
+    else:
+        paths = [source] if isinstance(source, Path) else list(source)
+        turtle = turtle or [path for path in paths if path.suffix == ".ttl"]
+        graph = read_graph(paths)
     context = published_context() if context is None else context
     graph = stable_blank_nodes(graph)
     triples = len(graph)
     infos = []
-    if turtle is not None:
-        data = turtle.read_bytes()
-        infos.append(_info(turtle, out_dir, "text/turtle", None, data, triples))
+    if turtle:
+        concatenated = _gzip(b"".join(path.read_bytes() for path in turtle))
+        write_atomically(out_dir / TURTLE_DUMP, concatenated)
+        infos.append(_info(out_dir / TURTLE_DUMP, out_dir, "text/turtle", GZIP, concatenated,
+                           triples))
     ntriples = _gzip(sorted_ntriples(graph))
     write_atomically(out_dir / NT_DUMP, ntriples)
     infos.append(_info(out_dir / NT_DUMP, out_dir, "application/n-triples", GZIP, ntriples,

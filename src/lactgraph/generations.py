@@ -165,17 +165,18 @@ def clone_store(source: Path, target: Path) -> None:
 
 
 def commit(graph_dir: Path, staged_store: Path, state: BuildState, manifest: dict,
-           staged_graph: Path | None, target: Path) -> str:
-    """Switch to the new generation: store, state and manifest in place, then the Turtle
-    file, then the pointer; older generations beyond the newest KEEP are removed."""
+           files: dict[Path, Path]) -> str:
+    """Switch to the new generation: store, state and manifest in place, then the graph
+    files (target -> staged file), then the pointer; older generations beyond the newest
+    KEEP are removed."""
     folder = store_folder(graph_dir)
     ident = f"{time.time_ns():x}"
     os.rename(staged_store, folder / ident)
     write_atomically(folder / f"{ident}.state", pickle.dumps(state, protocol=5))
     write_atomically(folder / f"{ident}.manifest",
                      (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
-    if staged_graph is not None:
-        os.replace(staged_graph, target)
+    for target, staged in files.items():
+        os.replace(staged, target)
     write_atomically(folder / POINTER, (ident + "\n").encode("utf-8"))
     _remove_old(folder, keep={ident})
     return ident

@@ -45,7 +45,8 @@ from .generations import (
     store_folder,
 )
 from .iris import IriScheme
-from .rdfio import read_graph, to_rdflib
+from .links import LINKS_FILE, LinksFile
+from .rdfio import make_readable, read_graph, to_rdflib
 from .shacl_sparql import StoreValidator, Unsupported
 from .store.oxigraph import load_store
 from .turtle import header
@@ -69,8 +70,9 @@ class Publication:
     """Publishes one graph file (and its store) for one base, ontology and shapes."""
 
     def __init__(self, target: Path, shapes: Path, ontology: Path, base: str, work: Path,
-                 jobs: int = 1, progress: bool = False) -> None:
+                 mappings: Path, jobs: int = 1, progress: bool = False) -> None:
         self.target = target
+        self.links = LinksFile(target.parent / LINKS_FILE, mappings, base)
         self.work = work / "staged"  # the new Turtle file before it replaces the target
         self.graph_dir = target.parent
         self.shapes = shapes
@@ -84,7 +86,7 @@ class Publication:
         self.data_graph = f"{self.iris.base}graph/{target.stem}"
         self.validated: int | None = None  # focus nodes an incremental build validated
         # validated together, as pyshacl validates the data with the ontology mixed in
-        self.graphs = [self.data_graph, self.iris.ontology]
+        self.graphs = [self.data_graph, self.links.graph, self.iris.ontology]
 
     def sources(self) -> list[Source]:
         """What the store holds, laid out as `lactgraph serve` lays it out, the target
@@ -93,8 +95,9 @@ class Publication:
 
         found = store_sources(self.settings, self.iris)
         data, rules = found[:-2], found[-2:]
-        if all(path.resolve() != self.target.resolve() for path, _ in data):
-            data = sorted([*data, (self.target, self.data_graph)])
+        for path, graph in ((self.target, self.data_graph), (self.links.path, self.links.graph)):
+            if all(known.resolve() != path.resolve() for known, _ in data):
+                data = sorted([*data, (path, graph)])
         return [*data, *rules]
 
     def publish(self, cache: ImportCache, renderer: EntryRenderer, products: dict[str, str],
@@ -109,27 +112,30 @@ class Publication:
                 with BlockFile(self.target) as old:
                     changes = assembler.changes(old, Contents(previous[1].products,
                                                               previous[1].stubs))
-                if not changes:
+                if not changes and self._links_unchanged(previous[0]):
                     return Outcome(previous[1].report, "unchanged")  # nothing to write
             staging = staging_folder(self.graph_dir)
-            staged = self._staged_file()
+            staged = {self.target: self._staged_file(self.target),
+                      self.links.path: self._staged_file(self.links.path)}
             try:
                 if previous is not None:
                     findings = self._incremental(previous, changes, staging / "db", staged)
                 else:
                     findings = self._full(assembler, staging / "db", staged)
                 report = (report_of(f for _, f in findings) if findings is not None
-                          else validate_graph(read_graph([staged]), *self._rules()))
+                          else validate_graph(read_graph(list(staged.values())),
+                                              *self._rules()))
                 if report.conforms:
                     state = BuildState(self.base, code_version(), products, stubs, report,
                                        findings)
-                    manifest = manifest_of(self.sources(), self.base, {self.target: staged})
-                    commit(self.graph_dir, staging / "db", state, manifest, staged, self.target)
+                    manifest = manifest_of(self.sources(), self.base, staged)
+                    commit(self.graph_dir, staging / "db", state, manifest, staged)
                 if previous is None:
                     return Outcome(report, "full")
                 return Outcome(report, "incremental", len(changes), self.validated)
             finally:
-                staged.unlink(missing_ok=True)
+                for path in staged.values():
+                    path.unlink(missing_ok=True)
                 shutil.rmtree(staging, ignore_errors=True)
 
     def _previous(self, cache: ImportCache) -> tuple[str, BuildState] | None:
@@ -144,40 +150,46 @@ class Publication:
             return None
         return ident, state
 
-    def _staged_file(self) -> Path:
+    def _staged_file(self, target: Path) -> Path:
         """A new file outside graph/ (where a starting server would load it), on the same
         file system (so that it can be renamed over the target)."""
         self.work.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f"{self.target.stem}.",
-                                        suffix=self.target.suffix, dir=self.work)
+        handle, name = tempfile.mkstemp(prefix=f"{target.stem}.", suffix=target.suffix,
+                                        dir=self.work)
         os.close(handle)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)  # published: readable as any file the user writes
+        make_readable(Path(name))
         return Path(name)
 
     def _rules(self) -> tuple[Graph, Graph]:
         return load_rules(self.shapes, self.ontology)
 
-    def _full(self, assembler: Assembler, store_dir: Path, staged: Path) -> Findings:
-        with staged.open("w", encoding="utf-8", newline="\n") as out, \
+    def _full(self, assembler: Assembler, store_dir: Path, staged: dict[Path, Path]
+              ) -> Findings:
+        with staged[self.target].open("w", encoding="utf-8", newline="\n") as out, \
                 self._bar("write", None, "unit") as bar:
             out.write(header(turtle_prefixes(self.iris.base)))
             for _, text in assembler.units():
                 out.write(text)
                 bar.update()
-        load_store([(staged if path == self.target else path, graph)
-                    for path, graph in self.sources()], store_dir)
+        load_store([(staged.get(path, path), graph) for path, graph in self.sources()],
+                   store_dir)
+        store = ox.Store(str(store_dir))
+        try:
+            self.links.publish(store, self.data_graph, staged[self.links.path])
+            store.flush()
+        finally:
+            del store
         if self.validator is None:
             return None
-        jobs = self.jobs if staged.stat().st_size > PARALLEL_VALIDATION else 1
+        size = sum(path.stat().st_size for path in staged.values())
+        jobs = self.jobs if size > PARALLEL_VALIDATION else 1
         with self._bar("validate", jobs, "share") as bar:
             return self.validator.validate_closed(store_dir, self.graphs, jobs, bar.update)
 
     def _incremental(self, previous: tuple[str, BuildState], changes: list[UnitChange],
-                     store_dir: Path, staged: Path) -> Findings:
+                     store_dir: Path, staged: dict[Path, Path]) -> Findings:
         ident, state = previous
-        with BlockFile(self.target) as old, staged.open("wb") as out:
+        with BlockFile(self.target) as old, staged[self.target].open("wb") as out:
             write_patched(old, [change.edit for change in changes], out)
             text_header, expand = old.header, old.expand
         clone_store(store_folder(self.graph_dir) / ident, store_dir)
@@ -185,13 +197,25 @@ class Publication:
         try:
             changed, triples = _replace_blocks(store, ox.NamedNode(self.data_graph),
                                                text_header, expand, changes)
+            links_changed = self.links.publish(store, self.data_graph,
+                                               staged[self.links.path])
             store.flush()
             validator = self.validator
-            if validator is None or state.findings is None or not validator.local:
+            if (validator is None or state.findings is None or not validator.local
+                    or links_changed):
                 return self._validate(store, focus=None, previous=None)
             dirty = validator.dirty(store, self.graphs, changed, triples)
             self.validated = len(dirty)
             return self._validate(store, focus=dirty, previous=state.findings)
+        finally:
+            del store
+
+    def _links_unchanged(self, ident: str) -> bool:
+        """True when the links the current generation publishes are still the right ones
+        (the mapping files may have changed without any entry changing)."""
+        store = ox.Store.read_only(str(store_folder(self.graph_dir) / ident))
+        try:
+            return self.links.text(store, self.data_graph) == self.links.current()
         finally:
             del store
 

@@ -232,11 +232,20 @@ class _XmlCheck:
         self.depth -= 1
 
 
+def make_readable(path: Path) -> None:
+    """Give a temporary file (made 0600) the mode any file the user writes gets: what the
+    build publishes must be readable by the server's user."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old or the new content, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        make_readable(Path(temporary))
         with os.fdopen(handle, "wb") as file:
             file.write(data)
             file.flush()

@@ -92,6 +92,13 @@ def statistics() -> Statistics:
     return per_version("statistics", _statistics)
 
 
+# The linksets the build describes (graph/links.ttl), with their targets.
+LINKSETS = f"PREFIX void: <{VOID}>\n" + """
+CONSTRUCT {{ <{dataset}> void:subset ?set . ?set ?p ?o . ?target ?q ?v }}
+WHERE {{ <{dataset}> void:subset ?set . ?set a void:Linkset .
+  {{ ?set ?p ?o }} UNION {{ ?set void:objectsTarget ?target . ?target ?q ?v }} }}"""
+
+
 def void_graph() -> Graph:
     """The VoID description of the dataset, with this server's endpoint and URI space."""
     current, figures = site(), statistics()
@@ -124,6 +131,7 @@ def void_graph() -> Graph:
     for info in dumps.available():
         add((dataset, VOID.dataDump, URIRef(dumps.dump_iri(info))))
     add((dataset, RDFS.seeAlso, URIRef(dumps.catalog_iri())))  # the DCAT catalogue
+    graph += current.store.construct(LINKSETS.format(dataset=dataset))
     for number, (cls, count) in enumerate(sorted(figures.classes.items()), start=1):
         partition = BNode(f"class-partition-{number}")
         add((dataset, VOID.classPartition, partition))

@@ -23,6 +23,7 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from ..link.publish import external_links
 from ..to_rdf import BIBO, C4O, CITO, DCTERMS, FOAF, PRISM, SCHEMA, SKOS, new_graph
 from ..vocab import PREFIXES
 from . import embedded, urls
@@ -398,6 +399,8 @@ def entity_page(iri: str, graph: Graph) -> str:
         "language": view.text(node, view.lg.languageOrScript),
         "other_ingredients": view.texts(node, view.lg.otherIngredientName),
         "structured_data": embedded.entity(graph, iri),
+        "external_links": external_links((str(p), str(o)) for p, o in
+                                         graph.predicate_objects(node)),
     }
     if view.lg.Product in types:
         return render_template("product.html", **page, **_product(view, node))

@@ -1,0 +1,71 @@
+"""`graph/links.ttl`: the accepted mappings as links, and their linksets, made by the build.
+
+The links come from `mappings/*.sssom.tsv` (see `link.publish`), checked against the
+entities of the graph being built: a mapping whose subject the graph does not hold stops
+the build. They live in a file of their own, beside the entries' Turtle, so that a change
+to a mapping file rewrites this small file and nothing else; the build loads it into the
+store's `<base>graph/links` graph (as `lactgraph serve` does with every file of graph/)
+and validates it with the entries, so the shapes check every link's IRI form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .entries import turtle_prefixes
+from .iris import IriScheme
+from .link.prefixes import identifier_prefixes
+from .link.publish import accepted_sets, links_graph
+from .to_rdf import FABIO, SCHEMA
+from .turtle import TermWriter, blocks, header
+
+LINKS_FILE = "links.ttl"
+
+_SUBJECTS = """SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{
+  {{ ?s a <{product}> }} UNION {{ ?s a <{article}> }} }} }}"""
+_REFERENCE_TARGETS = """SELECT ?o WHERE {{ GRAPH <{graph}> {{
+  ?s a <{article}> ; <{same_as}> ?o }} }}"""
+
+
+class LinksFile:
+    """The links file of one graph folder, for one mappings folder and base."""
+
+    def __init__(self, path: Path, mappings: Path, base: str) -> None:
+        self.path = path
+        self.mappings = mappings
+        self.base = base
+        self.graph = f"{IriScheme(base).base}graph/{path.stem}"
+        prefixes = {**turtle_prefixes(base), **identifier_prefixes()}
+        self._terms = TermWriter(prefixes)
+        self._header = ("# The accepted mappings of mappings/*.sssom.tsv as links, and their "
+                        "linksets:\n# written by `lactgraph build`, not by hand.\n"
+                        + header(prefixes))
+
+    def text(self, store: ox.Store, data_graph: str) -> str:
+        """The file's Turtle for the entries in data_graph of store (sorted, stable)."""
+        iris = IriScheme(self.base)
+        subjects = {row[0].value for row in store.query(_SUBJECTS.format(
+            graph=data_graph, product=iris.term("Product"), article=FABIO.JournalArticle))}
+        targets = [row[0].value for row in store.query(_REFERENCE_TARGETS.format(
+            graph=data_graph, article=FABIO.JournalArticle, same_as=SCHEMA.sameAs))]
+        graph = links_graph(accepted_sets(self.mappings), subjects, targets, self.base)
+        return self._header + blocks(graph, self._terms)
+
+    def current(self) -> str | None:
+        """The published file's text, None when there is none."""
+        try:
+            return self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
+
+    def publish(self, store: ox.Store, data_graph: str, staged: Path) -> bool:
+        """Write the links to staged and put them in the store's links graph, replacing
+        what it held; True when they differ from the published file."""
+        text = self.text(store, data_graph)
+        staged.write_text(text, "utf-8", newline="\n")
+        name = ox.NamedNode(self.graph)
+        store.clear_graph(name)
+        store.load(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=name)
+        return text != self.current()
