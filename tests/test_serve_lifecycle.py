@@ -23,8 +23,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from lactgraph.config import Settings
+from lactgraph.generations import current_store
 from lactgraph.store.oxigraph import load_store, open_store
 
+from .cli_helpers import run_lactgraph, scratch_project
 from .conftest import ROOT, LiveServer, free_port
 from .web.test_ratelimit import SLOW, write_items
 from .web.test_sparql_limits import _alive, _wait_until_gone, _workers
@@ -227,3 +230,26 @@ def test_a_broken_cached_store_is_loaded_again(tmp_path):
         assert open_store(cached).query("ASK { GRAPH ?g { ?s ?p ?o } }")
     finally:
         second.stop()
+
+
+def test_a_damaged_build_store_is_one_clear_line_and_the_next_build_replaces_it(tmp_path):
+    project = scratch_project(tmp_path)
+    assert run_lactgraph("build", cwd=project).returncode == 0
+    built = current_store(Settings(project_dir=project))
+    assert built is not None
+    (built / "CURRENT").write_text("garbage\n")
+    serve = [sys.executable, "-m", "lactgraph", "serve", "--port", str(free_port())]
+    env = {**os.environ, "LACTGRAPH_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(serve, cwd=project, capture_output=True, text=True, timeout=60,
+                            env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"lactgraph: error: {built.relative_to(project)}: not an Oxigraph")
+    assert line.endswith("run `lactgraph build`: it replaces a damaged store")
+
+    rebuilt = run_lactgraph("build", cwd=project)  # nothing changed but the damaged store
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    replaced = current_store(Settings(project_dir=project))
+    assert replaced is not None and replaced != built
+    assert open_store(replaced).query(
+        "ASK { GRAPH ?g { <https://w3id.org/lactgraph/product/mesotherapy> ?p ?o } }")

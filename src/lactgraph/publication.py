@@ -48,7 +48,7 @@ from .iris import IriScheme
 from .links import LINKS_FILE, LinksFile
 from .rdfio import make_readable, read_graph, to_rdflib
 from .shacl_sparql import StoreValidator, Unsupported
-from .store.oxigraph import load_store
+from .store.oxigraph import StoreUnusable, load_store, open_store
 from .turtle import header
 from .validate import Report, load_rules, report_of, validate_graph
 
@@ -148,6 +148,11 @@ class Publication:
                 or not matches(read_manifest(self.graph_dir, ident), self.sources(), self.base)
                 or not cache.has_entries(state.products.values())):
             return None
+        try:
+            opened = open_store(store_folder(self.graph_dir) / ident)
+        except StoreUnusable:
+            return None  # damaged: a full build replaces it
+        del opened  # closed: the build clones it
         return ident, state
 
     def _staged_file(self, target: Path) -> Path:

@@ -85,11 +85,15 @@ class StoreUnusable(LactgraphError):
     """A store directory that does not open as an Oxigraph store, or holds no graph."""
 
 
-def open_store(directory: Path) -> ox.Store:
+GIVEN_STORE = "rebuild it with `lactgraph build` and serve graph/ without --store"
+BUILT_STORE = "run `lactgraph build`: it replaces a damaged store"
+
+
+def open_store(directory: Path, rebuild: str = GIVEN_STORE) -> ox.Store:
     """The store at directory, read-only, checked at start so that a broken one is one
     clear error and never a page of tracebacks later (RocksDB finds a missing, truncated
-    or garbled file when it opens; an empty store is a load that never finished)."""
-    rebuild = "rebuild it with `lactgraph build` and serve graph/ without --store"
+    or garbled file when it opens; an empty store is a load that never finished).
+    rebuild: what the message tells the user to do."""
     if not directory.is_dir():
         raise StoreUnusable(f"{directory}: not an Oxigraph store (no such folder); {rebuild}")
     try:
@@ -135,8 +139,8 @@ def _alive(pid: int) -> bool:
 class OxigraphStore(Store):
     """A read-only Oxigraph store on disk."""
 
-    def __init__(self, directory: Path) -> None:
-        self.store = open_store(directory)
+    def __init__(self, directory: Path, rebuild: str = GIVEN_STORE) -> None:
+        self.store = open_store(directory, rebuild)
         self.directory = directory
         self._version = directory.name
 

@@ -12,7 +12,7 @@ from ..generations import current_store
 from ..iris import IriScheme, UrlMapper
 from ..rdfio import rdf_paths
 from ..store import Store
-from ..store.oxigraph import OxigraphStore, Source, cached_store
+from ..store.oxigraph import BUILT_STORE, OxigraphStore, Source, cached_store
 from ..store.remote import RemoteStore, dataset_graphs
 
 
@@ -37,8 +37,14 @@ class Site:
                                 query_timeout=settings.query_timeout)
             store.version()  # a wrong endpoint fails here, in one line, not on every page
             return cls(settings, store, None, iris, urls)
-        store_dir = settings.store_dir or current_store(settings) or cached_store(
-            store_sources(settings, iris), settings.cache_path, settings.base)
+        if settings.store_dir:
+            return cls(settings, OxigraphStore(settings.store_dir), settings.store_dir, iris,
+                       urls)
+        built = current_store(settings)
+        if built:
+            return cls(settings, OxigraphStore(built, BUILT_STORE), built, iris, urls)
+        store_dir = cached_store(store_sources(settings, iris), settings.cache_path,
+                                 settings.base)
         return cls(settings, OxigraphStore(store_dir), store_dir, iris, urls)
 
 
