@@ -16,7 +16,7 @@ A harvester that wants everything takes one file instead of walking the collecti
 Deterministic: the same graph gives byte-identical files (sorted lines, gzip with mtime 0
 and no file name, blank nodes labelled by where they hang), so a rebuild that changed
 nothing changes no checksum and a harvester's conditional request gets 304. Each file is
-written atomically, the manifest last.
+written atomically; the manifest is removed first and written last.
 """
 
 from __future__ import annotations
@@ -227,6 +227,9 @@ def write_dumps(source: Graph | Path | Sequence[Path], out_dir: Path,
         turtle = turtle or [path for path in paths if path.suffix == ".ttl"]
         graph = read_graph(paths)
     context = published_context() if context is None else context
+    # No manifest while the dumps change: the server lists only what a manifest lists,
+    # with its checksum as ETag, and must never pair a new file with an old checksum.
+    (out_dir / MANIFEST).unlink(missing_ok=True)
     graph = stable_blank_nodes(graph)
     triples = len(graph)
     infos = []

@@ -7,18 +7,21 @@ Each successful build leaves, in `graph/store/`:
     <id>.manifest    what it was built from: base IRI, each file's size, time and inode
     <id>.state       what the next build needs to be incremental (entries, stubs, findings)
     current          the id of the current generation (replaced atomically)
+    switching        while a build switches: its renames, for finishing them after a kill
 
-A build prepares a new generation in a staging folder, renames it into place, replaces
-`graph/lactgraph.ttl`, then switches `current`: a build killed at any point leaves the
-previous graph and the previous store, and a store is only ever served when its manifest
-matches the files in graph/ (`current_store`), so a half-switched pair is never used. The
-two newest generations are kept, so that a server opened on the previous one keeps working
-while a new build runs. No file here has an RDF suffix: the server loads every RDF file
-under graph/.
+A build prepares a new generation in a staging folder and renames it into place, writes
+down the switch (`switching`), replaces the files of graph/, then `current`. A build killed
+before the record leaves the previous graph and store; one killed after it leaves a switch
+that the next build or starting server finishes (`finish_switch`), so graph/ never mixes
+two builds. A store is only ever served when its manifest matches the files in graph/
+(`current_store`). The current and the previous generations are kept, so that a server
+opened on the previous one keeps working while a new build runs. No file here has an RDF
+suffix: the server loads every RDF file under graph/.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -38,7 +41,7 @@ from .validate import Finding, Report
 
 STORE_FOLDER = "store"
 POINTER = "current"
-KEEP = 2
+PENDING = "switching"  # a switch written down before its renames (see commit)
 
 Source = tuple[Path, str]
 Findings = list[tuple[str, Finding]] | None  # (focus IRI, finding); None: not by focus
@@ -117,6 +120,8 @@ def current_store(settings: Settings) -> Path | None:
     from .web.context import store_sources  # the one definition of the store's layout
 
     graph_dir = settings.graph_path
+    with contextlib.suppress(OSError):  # a read-only graph/ cannot be repaired: not used
+        finish_switch(graph_dir)
     ident = current_id(graph_dir)
     if ident is None:
         return None
@@ -166,28 +171,48 @@ def clone_store(source: Path, target: Path) -> None:
 
 def commit(graph_dir: Path, staged_store: Path, state: BuildState, manifest: dict,
            files: dict[Path, Path]) -> str:
-    """Switch to the new generation: store, state and manifest in place, then the graph
-    files (target -> staged file), then the pointer; older generations beyond the newest
-    KEEP are removed."""
+    """Switch to the new generation: store, state and manifest in place; then, once the
+    switch is written down (`PENDING`), the graph files (target -> staged file) and the
+    pointer. A build killed among those renames leaves the record, and whoever comes next
+    (a build, a starting server) finishes the switch (`finish_switch`): graph/ is never a
+    mix of two builds. Generations other than the new and the previous one are removed."""
     folder = store_folder(graph_dir)
     ident = f"{time.time_ns():x}"
+    previous = current_id(graph_dir)
     os.rename(staged_store, folder / ident)
     write_atomically(folder / f"{ident}.state", pickle.dumps(state, protocol=5))
     write_atomically(folder / f"{ident}.manifest",
                      (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
-    for target, staged in files.items():
-        os.replace(staged, target)
-    write_atomically(folder / POINTER, (ident + "\n").encode("utf-8"))
-    _remove_old(folder, keep={ident})
+    switch = {"ident": ident, "files": [[str(staged.resolve()), str(target.resolve())]
+                                        for target, staged in files.items()]}
+    write_atomically(folder / PENDING, json.dumps(switch).encode("utf-8"))
+    finish_switch(graph_dir)
+    _remove_old(folder, keep={ident, previous})
     return ident
 
 
-def _remove_old(folder: Path, keep: set[str]) -> None:
-    generations = sorted((p for p in folder.iterdir() if p.is_dir()
-                          and not p.name.startswith(".")), key=lambda p: p.name)
-    for old in generations[:-KEEP]:
-        if old.name in keep:
-            continue
-        shutil.rmtree(old, ignore_errors=True)
-        for suffix in (".state", ".manifest"):
-            (folder / f"{old.name}{suffix}").unlink(missing_ok=True)
+def finish_switch(graph_dir: Path) -> None:
+    """Complete a switch a build wrote down and may not have finished: rename the staged
+    files still there over their targets, move the pointer, drop the record. Safe to run
+    twice or in two processes at once (each step is a rename or an atomic write)."""
+    folder = store_folder(graph_dir)
+    try:
+        switch = json.loads((folder / PENDING).read_text("utf-8"))
+    except FileNotFoundError:
+        return
+    for staged, target in switch["files"]:
+        with contextlib.suppress(FileNotFoundError):  # renamed already
+            os.replace(staged, target)
+    write_atomically(folder / POINTER, (switch["ident"] + "\n").encode("utf-8"))
+    with contextlib.suppress(FileNotFoundError):
+        (folder / PENDING).unlink()
+
+
+def _remove_old(folder: Path, keep: set[str | None]) -> None:
+    """Remove every generation but those kept (the one a running server may still have
+    open, the new one), including any a killed build left unswitched."""
+    for old in folder.iterdir():
+        if old.is_dir() and not old.name.startswith(".") and old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+            for suffix in (".state", ".manifest"):
+                (folder / f"{old.name}{suffix}").unlink(missing_ok=True)

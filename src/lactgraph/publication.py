@@ -37,6 +37,7 @@ from .generations import (
     clone_store,
     commit,
     current_id,
+    finish_switch,
     manifest_of,
     matches,
     read_manifest,
@@ -105,6 +106,7 @@ class Publication:
         """Write, load and validate; switch to the result if it conforms."""
         assembler = Assembler(cache, renderer, Contents(products, stubs))
         with build_lock(self.graph_dir):
+            finish_switch(self.graph_dir)  # of a build killed while switching
             shutil.rmtree(self.work, ignore_errors=True)  # left by a killed build
             previous = self._previous(cache)
             changes: list[UnitChange] = []
