@@ -168,6 +168,35 @@ def test_a_query_past_the_deadline_gets_503_while_others_are_answered(limited):
     assert 0.9 <= slow_end - slow_start < 6.0
 
 
+@pytest.fixture(scope="module")
+def patient(start_server, tmp_path_factory: pytest.TempPathFactory):
+    """Two query workers (so one fast lane) and a 6 s deadline, over items."""
+    folder = tmp_path_factory.mktemp("patient-graph")
+    (folder / "items.nt").write_text("".join(
+        f'<http://example.org/item/{i}> <{P}> "{i:04d}" .\n' for i in range(ITEMS)))
+    return start_server("--graph", str(folder), "--query-timeout", "6",
+                        "--query-workers", "2")
+
+
+def test_cheap_queries_are_answered_while_expensive_ones_hold_the_other_workers(patient):
+    """Without the fast lane, two expensive queries would hold both workers for 6 s and
+    every cheap query would wait for them (then get 503)."""
+    assert _ask(patient, SIMPLE).status_code == 200  # the workers are up
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        expensive = [pool.submit(_timed, patient, EXPENSIVE) for _ in range(2)]
+        time.sleep(1.5)  # both have left the fast lane: one runs, one waits for a worker
+        answers = [_timed(patient, SIMPLE) for _ in range(5)]
+        assert not any(future.done() for future in expensive)
+        for future in expensive:
+            future.cancel()
+    for response, started, ended in answers:
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"][0]["o"]["value"] == "0007"
+        assert ended - started < 2.0  # a worker restart at most, never the 6 s
+    for future in expensive:  # stopped at the deadline, as announced
+        assert future.result()[0].status_code == 503
+
+
 def test_the_pool_keeps_working_after_a_timeout(limited):
     for _ in range(2):  # each time a worker is killed and replaced
         assert _ask(limited, EXPENSIVE).status_code == 503

@@ -43,7 +43,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -55,6 +55,7 @@ from ..errors import LactgraphError
 
 SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
 STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store (not query time)
+FAST_LIMIT = 0.5  # seconds a query may run in the fast lane (see QueryPool)
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -343,9 +344,10 @@ def _serve(conn: Connection, store_dir: str, parent_pid: int) -> None:
 
 
 class _Worker:
-    """One worker process and the parent's end of its pipe."""
+    """One worker process, the parent's end of its pipe, and the lane it serves in."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext, store_dir: Path) -> None:
+    def __init__(self, context: multiprocessing.context.BaseContext, store_dir: Path,
+                 lane: queue.Queue[_Worker]) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_serve, args=(child, str(store_dir), os.getpid()),
@@ -354,6 +356,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
+        self.lane = lane
 
     def wait_ready(self) -> None:
         if self.ready:
@@ -370,24 +373,44 @@ class _Worker:
             self.conn.close()
 
 
-class QueryPool:
-    """Worker processes that run public queries, each stopped at the deadline."""
+class _TooSlowForTheFastLane(Exception):
+    """A query still running at the fast lane's limit (it was stopped there)."""
 
-    def __init__(self, store_dir: Path, workers: int = 2, timeout: float = 10.0) -> None:
+
+class QueryPool:
+    """Worker processes that run public queries, each stopped at the deadline.
+
+    With two workers or more, one is a *fast lane*: every query starts there and may run
+    `fast_limit` seconds; one still running then is stopped and runs again, from the
+    start and with the whole time-out, on the other workers. Cheap queries (nearly all)
+    so never wait behind expensive ones, which would otherwise hold every worker until
+    the deadline; an expensive query pays `fast_limit` more and a worker restart.
+    on_replace is called for each worker stopped and replaced (a time-out, a death, a
+    query leaving the fast lane).
+    """
+
+    def __init__(self, store_dir: Path, workers: int = 2, timeout: float = 10.0,
+                 fast_limit: float = FAST_LIMIT,
+                 on_replace: Callable[[], object] | None = None) -> None:
         self.store_dir = Path(store_dir)
         self.timeout = timeout
+        self.fast_limit = fast_limit
+        self.on_replace = on_replace
         self.pid = os.getpid()  # a pool belongs to the process that made it (not to forks)
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._fast: queue.Queue[_Worker] | None = (
+            queue.Queue() if workers >= 2 and 0 < fast_limit < timeout else None)
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        for _ in range(max(1, workers)):
-            self._idle.put(self._start())
+        for number in range(max(1, workers)):
+            lane = self._fast if number == 0 and self._fast is not None else self._idle
+            lane.put(self._start(lane))
         atexit.register(self.close)
 
-    def _start(self) -> _Worker:
-        worker = _Worker(self._context, self.store_dir)
+    def _start(self, lane: queue.Queue[_Worker]) -> _Worker:
+        worker = _Worker(self._context, self.store_dir, lane)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -396,19 +419,21 @@ class QueryPool:
         worker.stop()
         with self._lock:
             self._all.discard(worker)
+        if self.on_replace is not None:
+            self.on_replace()
         if not self._closed:
-            self._idle.put(self._start())
+            worker.lane.put(self._start(worker.lane))
 
     @property
     def retry_after(self) -> int:
         """Seconds a client is told to wait after a 503 (at least the query timeout)."""
         return max(1, math.ceil(self.timeout))
 
-    def _take(self, deadline: float) -> _Worker:
-        """An idle, live worker, waiting for one until the deadline."""
+    def _take(self, lane: queue.Queue[_Worker], deadline: float) -> _Worker:
+        """An idle, live worker of a lane, waiting for one until the deadline."""
         while True:
             try:
-                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+                worker = lane.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise QueryTimeout("every SPARQL worker is busy; try again later",
                                    self.retry_after) from None
@@ -423,29 +448,37 @@ class QueryPool:
             raise QueryRefused(reason)
         if self._closed:
             raise QueryFailed("the SPARQL worker pool is closed")
-        return self._run_on_a_worker(job, retry=True)
+        if self._fast is not None:
+            with contextlib.suppress(_TooSlowForTheFastLane, QueryTimeout):
+                return self._run_on_a_worker(self._fast, job, retry=True)
+        return self._run_on_a_worker(self._idle, job, retry=True)
 
-    def _run_on_a_worker(self, job: QueryJob, retry: bool) -> QueryAnswer:
-        worker = self._take(time.monotonic() + self.timeout)
+    def _run_on_a_worker(self, lane: queue.Queue[_Worker], job: QueryJob,
+                         retry: bool) -> QueryAnswer:
+        fast = lane is self._fast
+        limit = self.fast_limit if fast else self.timeout
+        worker = self._take(lane, time.monotonic() + limit)
         try:
-            outcome = self._ask(worker, job)
+            outcome = self._ask(worker, job, limit, fast)
         except (EOFError, OSError):
             # The worker died: killed while idle (seen only now), or by this query. One
             # retry on a fresh worker; a query that kills workers fails the second time.
             self._replace(worker)
             if retry:
-                return self._run_on_a_worker(job, retry=False)
+                return self._run_on_a_worker(lane, job, retry=False)
             raise QueryFailed("a SPARQL worker stopped unexpectedly") from None
         except BaseException:
             self._replace(worker)
             raise
-        self._idle.put(worker)
+        lane.put(worker)
         return _result(outcome)
 
-    def _ask(self, worker: _Worker, job: QueryJob) -> tuple:
+    def _ask(self, worker: _Worker, job: QueryJob, limit: float, fast: bool) -> tuple:
         worker.wait_ready()  # start-up is not query time
         worker.conn.send(job)
-        if not worker.conn.poll(self.timeout):
+        if not worker.conn.poll(limit):
+            if fast:
+                raise _TooSlowForTheFastLane
             raise QueryTimeout(f"the query ran past the limit of {self.timeout:g} s and "
                                "was stopped", self.retry_after)
         return worker.conn.recv()

@@ -7,7 +7,7 @@
 - `lactgraph_sparql_timeouts_total`, `lactgraph_sparql_rate_limited_total`: queries
   stopped at the deadline, and refused with 429 before running;
 - `lactgraph_sparql_worker_restarts_total`: worker processes replaced (killed at the
-  deadline, or found dead);
+  deadline or at the fast lane's limit, or found dead);
 - the process's own CPU, memory and file descriptors (`process_*`).
 
 Each app has its own registry (two apps in one process do not mix their counts). No label
@@ -80,19 +80,6 @@ class Metrics:
         return response
 
 
-class MeteredQueryPool(QueryPool):
-    """A QueryPool that counts the workers it replaces."""
-
-    def __init__(self, restarts: Counter, store_dir: Path, workers: int = 2,
-                 timeout: float = 10.0) -> None:
-        self._restarts = restarts
-        super().__init__(store_dir, workers, timeout)
-
-    def _replace(self, worker) -> None:
-        self._restarts.inc()
-        super()._replace(worker)
-
-
 def metrics() -> Metrics:
     """The running app's metrics."""
     return current_app.extensions[_KEY]
@@ -100,7 +87,7 @@ def metrics() -> Metrics:
 
 def query_pool(store_dir: Path, workers: int, timeout: float) -> QueryPool:
     """A worker pool whose restarts this app's metrics count."""
-    return MeteredQueryPool(metrics().worker_restarts, store_dir, workers, timeout)
+    return QueryPool(store_dir, workers, timeout, on_replace=metrics().worker_restarts.inc)
 
 
 def init_app(app: Flask) -> None:
