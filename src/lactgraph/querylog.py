@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import LactgraphError
-from .store.querypool import _TOKENS  # the lexer that also decides what is refused
+from .store.querypool import tokens  # the lexer that also decides what is refused
 
 LOGGER = "lactgraph.queries"
 MAX_LOGGED_CHARS = 16 * 1024
@@ -38,9 +38,8 @@ def normalise(query: str) -> str:
     """The query without comments, each run of white space one space, strings kept as sent."""
     parts: list[str] = []
     gap = False
-    for match in _TOKENS.finditer(query):
-        text = match.group()
-        if match.lastgroup == "comment" or text.isspace():
+    for kind, text in tokens(query):
+        if kind == "comment" or text.isspace():
             gap = True
             continue
         if gap and parts:

@@ -140,11 +140,18 @@ _UPDATE_WORDS = frozenset(
 )
 
 
+def tokens(query: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) of every token of a query: comment, string, iri, var, name, word or
+    other (one character, white space included). The query log normalises with it."""
+    for match in _TOKENS.finditer(query):
+        yield match.lastgroup or "other", match.group()
+
+
 def _code(query: str) -> Iterator[tuple[str, str]]:
     """(kind, text) of the tokens that are syntax, not data: words and other characters."""
-    for match in _TOKENS.finditer(query):
-        if match.lastgroup in ("word", "other"):
-            yield match.lastgroup, match.group()
+    for kind, text in tokens(query):
+        if kind in ("word", "other"):
+            yield kind, text
 
 
 def _unescape(text: str) -> str:
