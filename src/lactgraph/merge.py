@@ -75,6 +75,10 @@ def merge_entries(entries: Sequence[EntryFacts]) -> MergedEntries:
     by_slug: dict[str, int] = {}
     errors: list[SourceError] = []
     for position, entry in enumerate(entries):
+        if not entry.slug:  # a name of punctuation only: no IRI to give it
+            errors.append(SourceError(entry.source_file, None, "the product's name has no "
+                                      "letter or digit to make its IRI from"))
+            continue
         first = by_slug.setdefault(entry.slug, position)
         if first != position:
             errors.append(SourceError(entry.source_file, None, f"product/{entry.slug} is "
@@ -87,6 +91,11 @@ def merge_entries(entries: Sequence[EntryFacts]) -> MergedEntries:
     for position in kept:
         entry = entries[position]
         for mention in entry.mentions:
+            if not mention.slug:
+                warnings.append(f"{entry.source_file}: a related product or alternative "
+                                f"named {next(iter(mention.names.values()))!r} has no letter "
+                                "or digit to make its IRI from; left out")
+                continue
             seen = _Seen(mention.names, mention.level, entry.source_file)
             imported = by_slug.get(mention.slug)
             known = mentions.get(mention.slug) or (
