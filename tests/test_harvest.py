@@ -126,7 +126,7 @@ def generated(tmp_path_factory) -> Path:
     graph_dir = folder / "graph"
     graph_dir.mkdir()
     imported.graph.serialize(graph_dir / "lactgraph.ttl", format="turtle")
-    write_dumps(graph_dir / "lactgraph.ttl", graph_dir / "dumps")
+    write_dumps([graph_dir / "lactgraph.ttl"], graph_dir / "dumps")
     return graph_dir
 
 

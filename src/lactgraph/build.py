@@ -166,19 +166,21 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
         raise ValidationFailed(outcome.report)
     if dumps:
         _write_dumps(graph_dir, [graph_dir / GRAPH_FILE, graph_dir / LINKS_FILE],
-                     changed=outcome.mode != "unchanged")
+                     changed=outcome.mode != "unchanged", jobs=jobs)
     return Built(graph_dir / GRAPH_FILE, len(merged.entries), outcome.report,
                  merged.warnings, imported, outcome.mode, outcome.units, outcome.validated)
 
 
-def _write_dumps(graph_dir: Path, files: list[Path], changed: bool) -> None:
+def _write_dumps(graph_dir: Path, files: list[Path], changed: bool, jobs: int) -> None:
     """The dumps of the published files, when the graph changed or the dumps' manifest
     (written last) is older than the graph: a build killed before its dumps were written."""
     manifest = graph_dir / FOLDER / MANIFEST
     newest = max(path.stat().st_mtime_ns for path in files)
     if not changed and manifest.is_file() and manifest.stat().st_mtime_ns >= newest:
         return
-    write_dumps(files, graph_dir / FOLDER)
+    size = sum(path.stat().st_size for path in files)
+    write_dumps(files, graph_dir / FOLDER, jobs=jobs if size > PARALLEL_BYTES else 1,
+                cache=_cache_folder(graph_dir) / "dumps.sqlite")
 
 
 def _cache_folder(graph_dir: Path) -> Path:

@@ -1,22 +1,30 @@
-"""Bulk dumps of the published graph, written at build time beside `graph/lactgraph.ttl`.
+"""Bulk dumps of the published graph, written at build time into `graph/dumps/`.
 
 A harvester that wants everything takes one file instead of walking the collections:
 
-- `lactgraph.nt.gz`: N-Triples, sorted, gzip: greppable, splittable, streamable;
+- `lactgraph.ttl.gz`: the Turtle files of graph/ (the entries, the links) one after the
+  other (a Turtle document may declare its prefixes again);
+- `lactgraph.nt.gz`: N-Triples in the order of the Turtle (sorted by subject): greppable,
+  splittable, streamable;
 - `lactgraph.jsonld.gz`: one JSON-LD document compacted with the published context, the
   context given inline so that it expands offline, with no fetch (its IRIs are the
   canonical ones, so the context is the package's, at the default base);
-- `lactgraph.ttl.gz`: the Turtle files of graph/ (the entries, the links) one after the
-  other, gzip: already sorted and stable;
 - `manifest.jsonl`: one JSON object per dump (file, media type, compression, bytes,
   SHA-256, triples), which the web layer reads for DCAT, VoID and the dumps' ETags. JSON
   Lines rather than `.json` because the server loads every `.json` under `graph/` as
   JSON-LD.
 
-Deterministic: the same graph gives byte-identical files (sorted lines, gzip with mtime 0
-and no file name, blank nodes labelled by where they hang), so a rebuild that changed
-nothing changes no checksum and a harvester's conditional request gets 304. Each file is
-written atomically; the manifest is removed first and written last.
+The files are streamed from the Turtle, never held whole: a graph of millions of triples
+is dumped in bounded memory. The JSON-LD document is the node objects of each subject
+(with the blank nodes below it) compacted one subject at a time by PyLD, in worker
+processes, and kept in a cache keyed by their triples, so that a rebuild after a change
+compacts only the subjects that changed.
+
+Deterministic: the same files give byte-identical dumps (gzip with mtime 0 and no file
+name, blank nodes labelled after the subject they hang from), so a rebuild that changed
+nothing changes no checksum and a harvester's conditional request gets 304. Each dump is
+written atomically; the manifest is removed first and written last, so the server never
+pairs a new file with an old checksum.
 """
 
 from __future__ import annotations
@@ -25,18 +33,20 @@ import gzip
 import hashlib
 import json
 import os
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+import pyoxigraph as ox
 from pyld import jsonld
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
 
 from .jsonld_context import context as published_context
-from .rdfio import read_graph, write_atomically
+from .rdfio import make_readable, write_atomically
 
 FOLDER = "dumps"  # under the graph folder: graph/dumps/
 TURTLE_DUMP = "lactgraph.ttl.gz"
@@ -47,9 +57,6 @@ GZIP = "application/gzip"
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -69,185 +76,243 @@ class DumpInfo:
         return Path(self.path).name
 
 
-# --- stable blank node labels -------------------------------------------------------------
+# --- reading the Turtle, one subject at a time ---------------------------------------------
 
-def _evaluate(start: K, deps: Callable[[K], list[K]], combine: Callable[[K, dict], V],
-              memo: dict[K, V]) -> V:
-    """memo[start], computing dependencies first without recursion (RDF lists are long).
+@dataclass
+class Subject:
+    """A subject's triples (with those of the blank nodes written below it), in N-Triples
+    lines and in PyLD's RDF dataset form."""
 
-    A dependency met again while it is being computed (a cycle) is absent from memo when
-    its dependant is combined; combine decides what stands in for it.
-    """
-    stack, open_ = [start], set()
-    while stack:
-        node = stack[-1]
-        if node in memo:
-            stack.pop()
-            continue
-        pending = [d for d in deps(node) if d not in memo and d not in open_]
-        if pending and node not in open_:
-            open_.add(node)
-            stack.extend(pending)
-            continue
-        memo[node] = combine(node, memo)
-        open_.discard(node)
-        stack.pop()
-    return memo[start]
+    lines: list[str]
+    dataset: list[dict[str, dict[str, str]]]
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256("".join(self.lines).encode("utf-8")).hexdigest()
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+class _Terms:
+    """Terms as N-Triples and as PyLD terms; a blank node is labelled, at its first
+    appearance, after the subject it hangs from and its rank there."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, str] = {}
+        self.anchor = "b"
+        self.count = 0
+
+    def anchor_at(self, subject: ox.NamedNode) -> None:
+        self.anchor = "b" + hashlib.sha256(subject.value.encode("utf-8")).hexdigest()[:16]
+        self.count = 0
+
+    def _label(self, node: ox.BlankNode) -> str:
+        label = self.labels.get(node.value)
+        if label is None:
+            self.count += 1
+            label = self.labels[node.value] = f"{self.anchor}x{self.count}"
+        return label
+
+    def text(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+        return f"_:{self._label(term)}" if isinstance(term, ox.BlankNode) else str(term)
+
+    def pyld(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+        if isinstance(term, ox.NamedNode):
+            return {"type": "IRI", "value": term.value}
+        if isinstance(term, ox.BlankNode):
+            return {"type": "blank node", "value": f"_:{self._label(term)}"}
+        if term.language:
+            return {"type": "literal", "value": term.value, "datatype": _LANG_STRING,
+                    "language": term.language}
+        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
 
 
-def stable_blank_nodes(graph: Graph) -> Graph:
-    """A copy of graph whose blank nodes are labelled by their content and position.
-
-    Parsers and rdflib's Collection mint random labels; a label derived from what a blank
-    node holds (its triples, recursively) and where it hangs (the subject and predicate
-    above it) is the same in every build, so dumps stay byte-identical. Two blank nodes
-    with the same content under the same subject and predicate get one label: they say
-    the same thing.
-    """
-    outgoing: dict[BNode, list[tuple[Node, Node]]] = defaultdict(list)
-    incoming: dict[BNode, list[tuple[Node, Node]]] = defaultdict(list)
-    for s, p, o in graph:
-        if isinstance(s, BNode):
-            outgoing[s].append((p, o))
-        if isinstance(o, BNode):
-            incoming[o].append((s, p))
-
-    def below(node: BNode) -> list[BNode]:
-        return [o for _, o in outgoing[node] if isinstance(o, BNode)]
-
-    def content(node: BNode, memo: dict) -> str:
-        return _digest(*sorted(
-            f"{p.n3()} {memo.get(o, 'cycle') if isinstance(o, BNode) else o.n3()}"
-            for p, o in outgoing[node]))
-
-    contents: dict[BNode, str] = {}
-
-    def above(node: BNode) -> list[BNode]:
-        parents = incoming[node]
-        return [parents[0][0]] if len(parents) == 1 and isinstance(parents[0][0], BNode) else []
-
-    def label(node: BNode, memo: dict) -> str:
-        own = _evaluate(node, below, content, contents)
-        parents = incoming[node]
-        if len(parents) != 1:
-            return _digest("*", own)
-        subject, predicate = parents[0]
-        anchor = memo.get(subject, "cycle") if isinstance(subject, BNode) else subject.n3()
-        return _digest(anchor, predicate.n3(), own)
-
-    labels: dict[BNode, str] = {}
-    result = Graph(bind_namespaces="none")
-    for prefix, namespace in graph.namespaces():
-        result.bind(prefix, namespace)
-
-    def relabel(term: Node) -> Node:
-        if isinstance(term, BNode):
-            return BNode("b" + _evaluate(term, above, label, labels)[:24])
-        return term
-
-    for s, p, o in graph:
-        result.add((relabel(s), p, relabel(o)))
-    return result
+def subjects(files: Sequence[Path]) -> Iterator[Subject]:
+    """The triples of the files, streamed, grouped by subject in the order written (our
+    Turtle writes each subject once, with its blank nodes inline)."""
+    terms = _Terms()
+    current: Subject | None = None
+    last: ox.NamedNode | None = None
+    for path in files:
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            if isinstance(quad.subject, ox.NamedNode) and quad.subject != last:
+                if current is not None:
+                    yield current
+                current, last = Subject([], []), quad.subject
+                terms.anchor_at(quad.subject)
+            if current is None:  # blank nodes before any subject: a subject of their own
+                current = Subject([], [])
+            s, p, o = quad.subject, quad.predicate, quad.object
+            current.lines.append(f"{terms.text(s)} {terms.text(p)} {terms.text(o)} .\n")
+            current.dataset.append({"subject": terms.pyld(s), "predicate": terms.pyld(p),
+                                    "object": terms.pyld(o)})
+    if current is not None:
+        yield current
 
 
-# --- serialisations -----------------------------------------------------------------------
+# --- compacting, in workers, with a cache --------------------------------------------------
 
-def sorted_ntriples(graph: Graph) -> bytes:
-    """The graph as N-Triples, one triple a line, sorted (byte-stable once its blank nodes
-    went through stable_blank_nodes)."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted({line for line in text.splitlines() if line.strip()})
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+_CONTEXT: dict[str, Any] = {}
 
 
-def _rdf_term(term: Node) -> dict[str, str]:
-    """A term in PyLD's RDF dataset form."""
-    if isinstance(term, URIRef):
-        return {"type": "IRI", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "blank node", "value": f"_:{term}"}
-    assert isinstance(term, Literal)
-    if term.language:
-        return {"type": "literal", "value": str(term), "datatype": _LANG_STRING,
-                "language": term.language}
-    return {"type": "literal", "value": str(term),
-            "datatype": str(term.datatype) if term.datatype else _XSD_STRING}
+def _refuse(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    raise jsonld.JsonLdError(f"refusing to fetch {url}: the context is given inline",
+                             "jsonld.LoadDocumentError", code="loading document failed")
 
 
-def compact_document(graph: Graph, context: dict[str, Any]) -> dict[str, Any]:
-    """The graph as one JSON-LD document compacted with context (an object, kept inline).
-
-    The triples go to PyLD as a dataset, not as N-Quads text: PyLD's N-Quads reader
-    removes duplicates by a linear search per line, which takes minutes on a whole graph.
-    """
-    triples = sorted(graph)
-    dataset = {"@default": [{"subject": _rdf_term(s), "predicate": _rdf_term(p),
-                             "object": _rdf_term(o)} for s, p, o in triples]}
-    expanded = jsonld.from_rdf(dataset, {"useNativeTypes": True})
-
-    def refuse(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        raise jsonld.JsonLdError(f"refusing to fetch {url}: the context is given inline",
-                                 "jsonld.LoadDocumentError", code="loading document failed")
-
-    return jsonld.compact(expanded, {"@context": context}, {"documentLoader": refuse})
+def _use_context(context: dict[str, Any]) -> None:
+    _CONTEXT.clear()
+    _CONTEXT.update(context)
 
 
-def _gzip(data: bytes) -> bytes:
-    """gzip with no file name and mtime 0: the same bytes in, the same bytes out."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
+def compact_subject(dataset: list[dict[str, dict[str, str]]]) -> str:
+    """The node objects of one subject's triples, compacted with the context in use, as
+    JSON text without brackets (to go into the document's @graph)."""
+    expanded = jsonld.from_rdf({"@default": dataset}, {"useNativeTypes": True})
+    compacted = jsonld.compact(expanded, {"@context": _CONTEXT}, {"documentLoader": _refuse})
+    compacted.pop("@context", None)
+    nodes = compacted.pop("@graph", None) or ([compacted] if compacted else [])
+    return ",".join(json.dumps(node, ensure_ascii=False, separators=(",", ":"))
+                    for node in nodes)
+
+
+class CompactionCache:
+    """Compacted subjects by the key of their triples and the context's digest."""
+
+    def __init__(self, path: Path | None, context: dict[str, Any]) -> None:
+        self.salt = hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path) if path is not None else ":memory:")
+        self.db.execute("CREATE TABLE IF NOT EXISTS node (key TEXT PRIMARY KEY, json TEXT)")
+        self.db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
+
+    def _key(self, subject: Subject) -> str:
+        return hashlib.sha256((self.salt + subject.key).encode()).hexdigest()
+
+    def compacted(self, batch: list[Subject], pool: ProcessPoolExecutor | None) -> list[str]:
+        keys = [self._key(subject) for subject in batch]
+        found = dict(self.db.execute(
+            f"SELECT key, json FROM node WHERE key IN ({','.join('?' * len(keys))})", keys))
+        todo = [(key, subject) for key, subject in zip(keys, batch, strict=True)
+                if key not in found]
+        datasets = [subject.dataset for _, subject in todo]
+        made = (pool.map(compact_subject, datasets, chunksize=32) if pool is not None
+                else map(compact_subject, datasets))
+        new = dict(zip((key for key, _ in todo), made, strict=True))
+        self.db.executemany("INSERT OR REPLACE INTO node VALUES (?, ?)", new.items())
+        self.db.executemany("INSERT OR IGNORE INTO used VALUES (?)", [(k,) for k in keys])
+        return [found.get(key) or new[key] for key in keys]
+
+    def close(self, prune: bool) -> None:
+        """Keep what was made; with prune, forget what this run did not use (so that the
+        cache stays the size of the graph)."""
+        if prune:
+            self.db.execute("DELETE FROM node WHERE key NOT IN (SELECT key FROM used)")
+        self.db.commit()
+        self.db.close()
 
 
 # --- writing ------------------------------------------------------------------------------
 
-def _info(path: Path, out_dir: Path, media_type: str, compression: str | None,
-          data: bytes, triples: int) -> DumpInfo:
-    return DumpInfo(os.path.relpath(path, out_dir), media_type, compression, len(data),
-                    hashlib.sha256(data).hexdigest(), triples)
+class _GzipOutput:
+    """A gzip file written beside its target and renamed over it on success; its size and
+    SHA-256 counted on the way."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        self.temporary = Path(name)
+        make_readable(self.temporary)
+        self.raw = os.fdopen(handle, "wb")
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.gzip = gzip.GzipFile(filename="", mode="wb", compresslevel=9,
+                                  fileobj=self, mtime=0)
+
+    def write(self, data: bytes) -> int:  # called by GzipFile with compressed bytes
+        self.digest.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def text(self, text: str) -> None:
+        self.gzip.write(text.encode("utf-8"))
+
+    def finish(self, out_dir: Path, media_type: str, triples: int) -> DumpInfo:
+        self.gzip.close()
+        self.raw.flush()
+        os.fsync(self.raw.fileno())
+        self.raw.close()
+        os.replace(self.temporary, self.target)
+        return DumpInfo(os.path.relpath(self.target, out_dir), media_type, GZIP, self.size,
+                        self.digest.hexdigest(), triples)
+
+    def abandon(self) -> None:
+        if not self.raw.closed:
+            self.raw.close()
+        self.temporary.unlink(missing_ok=True)
 
 
-def write_dumps(source: Graph | Path | Sequence[Path], out_dir: Path,
-                context: dict[str, Any] | None = None, turtle: Sequence[Path] = ()
-                ) -> list[DumpInfo]:
-    """Write the Turtle, N-Triples and JSON-LD dumps and the manifest into out_dir.
+def _batches(items: Iterable[Subject], size: int) -> Iterator[list[Subject]]:
+    batch: list[Subject] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
-    source is the graph, or RDF files (files or folders) to read it from. turtle are the
-    Turtle files that make the graph, concatenated into the Turtle dump (a Turtle document
-    may declare its prefixes again; by default the `.ttl` files of source). context is the
-    JSON-LD context to compact with (by default the published one at the default base:
-    dumps carry canonical IRIs).
+
+def write_dumps(files: Sequence[Path], out_dir: Path, context: dict[str, Any] | None = None,
+                jobs: int = 1, cache: Path | None = None) -> list[DumpInfo]:
+    """Write the Turtle, N-Triples and JSON-LD dumps of the Turtle files, and the manifest,
+    into out_dir.
+
+    context: the JSON-LD context to compact with (by default the published one at the
+    default base: dumps carry canonical IRIs); jobs: processes compacting JSON-LD (more
+    than one pays on a large graph only: each process starts in about a second); cache:
+    a file keeping compacted subjects between builds (none: compact everything).
     """
-    if isinstance(source, Graph):
-        graph = source
-    else:
-        paths = [source] if isinstance(source, Path) else list(source)
-        turtle = turtle or [path for path in paths if path.suffix == ".ttl"]
-        graph = read_graph(paths)
     context = published_context() if context is None else context
-    # No manifest while the dumps change: the server lists only what a manifest lists,
-    # with its checksum as ETag, and must never pair a new file with an old checksum.
+    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MANIFEST).unlink(missing_ok=True)
-    graph = stable_blank_nodes(graph)
-    triples = len(graph)
-    infos = []
-    if turtle:
-        concatenated = _gzip(b"".join(path.read_bytes() for path in turtle))
-        write_atomically(out_dir / TURTLE_DUMP, concatenated)
-        infos.append(_info(out_dir / TURTLE_DUMP, out_dir, "text/turtle", GZIP, concatenated,
-                           triples))
-    ntriples = _gzip(sorted_ntriples(graph))
-    write_atomically(out_dir / NT_DUMP, ntriples)
-    infos.append(_info(out_dir / NT_DUMP, out_dir, "application/n-triples", GZIP, ntriples,
-                       triples))
-    document = json.dumps(compact_document(graph, context), ensure_ascii=False,
-                          separators=(",", ":"))
-    compacted = _gzip((document + "\n").encode("utf-8"))
-    write_atomically(out_dir / JSONLD_DUMP, compacted)
-    infos.append(_info(out_dir / JSONLD_DUMP, out_dir, "application/ld+json", GZIP, compacted,
-                       triples))
+    outputs = [_GzipOutput(out_dir / name) for name in (TURTLE_DUMP, NT_DUMP, JSONLD_DUMP)]
+    turtle, ntriples, document = outputs
+    compactions = CompactionCache(cache, context)
+    _use_context(context)
+    pool = None
+    try:
+        for path in files:
+            with path.open("rb") as source:
+                while chunk := source.read(1 << 20):
+                    turtle.gzip.write(chunk)
+        if jobs > 1:
+            pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
+                                       initializer=_use_context, initargs=(context,))
+        document.text('{"@context":' + json.dumps(context, ensure_ascii=False) + ',"@graph":[')
+        triples, first = 0, True
+        for batch in _batches(subjects(files), 512):
+            for subject, nodes in zip(batch, compactions.compacted(batch, pool), strict=True):
+                ntriples.text("".join(subject.lines))
+                triples += len(subject.lines)
+                if nodes:
+                    document.text(("" if first else ",") + nodes)
+                    first = False
+        document.text("]}\n")
+        infos = [turtle.finish(out_dir, "text/turtle", triples),
+                 ntriples.finish(out_dir, "application/n-triples", triples),
+                 document.finish(out_dir, "application/ld+json", triples)]
+    except BaseException:
+        for output in outputs:
+            output.abandon()
+        compactions.close(prune=False)
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    compactions.close(prune=True)
     manifest = "".join(json.dumps(asdict(info), sort_keys=True) + "\n" for info in infos)
     write_atomically(out_dir / MANIFEST, manifest.encode("utf-8"))
     return infos

@@ -49,9 +49,9 @@ from rdflib import Graph
 from tqdm import tqdm
 
 from . import __version__
-from .dumps import compact_document, sorted_ntriples, stable_blank_nodes
 from .errors import LactgraphError
 from .rdfio import write_atomically
+from .stable_rdf import compact_document, sorted_ntriples, stable_blank_nodes
 
 USER_AGENT = f"lactgraph-harvest/{__version__} (+https://w3id.org/lactgraph/)"
 JSON_LD = "application/ld+json"

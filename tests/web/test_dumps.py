@@ -40,7 +40,7 @@ def graph_dir(tmp_path_factory) -> Path:
     """The bundled graph with its dumps, as `lactgraph build` leaves graph/."""
     folder = tmp_path_factory.mktemp("graph")
     shutil.copy(ROOT / "graph" / "lactgraph.ttl", folder / "lactgraph.ttl")
-    write_dumps(folder / "lactgraph.ttl", folder / "dumps")
+    write_dumps([folder / "lactgraph.ttl"], folder / "dumps")
     return folder
 
 
@@ -66,19 +66,22 @@ def catalog(server) -> Graph:
     return Graph().parse(data=response.text, format="turtle")
 
 
-def test_dumps_are_deterministic_and_hold_the_graph(graph_dir, tmp_path):
-    again = write_dumps(Graph().parse(graph_dir / "lactgraph.ttl"), tmp_path,
-                        turtle=[graph_dir / "lactgraph.ttl"])
-    assert again == read_manifest(graph_dir / "dumps")  # same bytes, same checksums
-    for name in (TURTLE_DUMP, NT_DUMP, JSONLD_DUMP):
-        assert (tmp_path / name).read_bytes() == (graph_dir / "dumps" / name).read_bytes()
-    text = gzip.decompress((tmp_path / NT_DUMP).read_bytes()).decode()
-    assert text.splitlines() == sorted(text.splitlines())
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_dumps_are_deterministic_and_hold_the_graph(graph_dir, tmp_path, jobs):
+    cache = tmp_path / "cache.sqlite"
+    for run in ("compacting", "from the cache"):
+        again = write_dumps([graph_dir / "lactgraph.ttl"], tmp_path / run, jobs=jobs,
+                            cache=cache)
+        assert again == read_manifest(graph_dir / "dumps")  # same bytes, same checksums
+        for name in (TURTLE_DUMP, NT_DUMP, JSONLD_DUMP):
+            assert (tmp_path / run / name).read_bytes() == \
+                (graph_dir / "dumps" / name).read_bytes()
+    text = gzip.decompress((tmp_path / run / NT_DUMP).read_bytes()).decode()
     graph = published(graph_dir)
     assert isomorphic(Graph().parse(data=text, format="nt"), graph)
     assert [info.triples for info in again] == [len(graph)] * 3
     assert [info.file for info in again] == [TURTLE_DUMP, NT_DUMP, JSONLD_DUMP]
-    assert not (tmp_path / MANIFEST).read_text().startswith("[")  # JSON Lines, not .json
+    assert not (tmp_path / run / MANIFEST).read_text().startswith("[")  # JSON Lines
 
 
 def test_each_dump_is_served_as_the_manifest_dcat_and_void_say(dumps_server, graph_dir):
