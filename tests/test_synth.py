@@ -22,6 +22,8 @@ from lactgraph.to_rdf import products_graph
 from lactgraph.validate import load_rules, validate_graph
 from lactgraph.vocab import DEFAULT_BASE
 
+from .cli_helpers import assert_clean_error, run_lactgraph
+
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTS = 200
 SEED = 11
@@ -231,3 +233,19 @@ def test_pharmacokinetic_values_come_in_the_source_formats(pages) -> None:
     found = {name for name, shape in shapes.items() for raw in raws if re.fullmatch(shape, raw)}
     assert found == set(shapes)
     assert all(any(re.fullmatch(shape, raw) for shape in shapes.values()) for raw in raws)
+
+
+def test_the_synth_command_writes_the_same_corpus_and_refuses_to_mix(tmp_path):
+    for name in ("a", "b"):
+        result = run_lactgraph("synth", "--products", "12", "--seed", "5", "-o",
+                               str(tmp_path / name), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "wrote 12 made-up entries (seed 5)" in result.stdout
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*")
+                   if p.is_file())
+    assert len([f for f in files if f.parts[0] == "pages"]) == 12
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+               for f in files)
+    again = run_lactgraph("synth", "--products", "3", "-o", str(tmp_path / "a"),
+                          cwd=tmp_path)
+    assert_clean_error(again, "is not empty")

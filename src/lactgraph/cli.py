@@ -119,6 +119,35 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_FAILED if imported.errors else EXIT_OK
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import FORMS, write_corpus
+
+    if args.products < 1:
+        raise LactgraphError(f"--products must be at least 1, not {args.products}")
+    try:
+        summary = write_corpus(args.products, args.seed, args.output,
+                               args.form or list(FORMS))
+    except FileExistsError as error:
+        raise LactgraphError(str(error)) from None
+    print(f"lactgraph: wrote {summary.products} made-up entries (seed {summary.seed}) in "
+          f"{summary.files} file(s), {summary.bytes:,} bytes, under {args.output}; levels "
+          f"{summary.levels}; {summary.references} shared references")
+    return EXIT_OK
+
+
+def _add_synth(commands: argparse._SubParsersAction) -> None:
+    synth = commands.add_parser(
+        "synth", help="write a deterministic made-up corpus (for tests and benchmarks; "
+        "never for graph/)")
+    synth.add_argument("--products", type=int, required=True, help="how many entries")
+    synth.add_argument("--seed", type=int, default=1, help="the same seed, the same bytes")
+    synth.add_argument("-o", "--output", type=Path, required=True,
+                       help="folder (gets export/ and pages/)")
+    synth.add_argument("--form", action="append", choices=("json", "pages"),
+                       help="only this input form (repeatable; default both)")
+    synth.set_defaults(run=cmd_synth)
+
+
 def _add_build(commands: argparse._SubParsersAction) -> None:
     build = commands.add_parser("build", help="sources/ -> validated graph/ (Turtle)")
     build.add_argument("sources", nargs="*", type=Path, help="entry files or folders (sources/)")
@@ -161,7 +190,7 @@ def parser() -> argparse.ArgumentParser:
 
 ADDERS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_build, _add_validate, _add_import, _add_serve, add_link_commands, add_push_command,
-    add_harvest_command,
+    add_harvest_command, _add_synth,
 ]
 
 
