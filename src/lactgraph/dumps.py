@@ -80,15 +80,22 @@ class DumpInfo:
 
 @dataclass
 class Subject:
-    """A subject's triples (with those of the blank nodes written below it), in N-Triples
-    lines and in PyLD's RDF dataset form."""
+    """A subject's triples (with those of the blank nodes written below it), as N-Triples
+    lines and, for compacting, as quads with the terms that label them."""
 
     lines: list[str]
-    dataset: list[dict[str, dict[str, str]]]
+    quads: list[ox.Quad]
+    terms: _Terms
 
     @property
     def key(self) -> str:
         return hashlib.sha256("".join(self.lines).encode("utf-8")).hexdigest()
+
+    def dataset(self) -> list[dict[str, dict[str, str]]]:
+        """The triples in PyLD's RDF dataset form (made only for a subject to compact)."""
+        pyld = self.terms.pyld
+        return [{"subject": pyld(q.subject), "predicate": pyld(q.predicate),
+                 "object": pyld(q.object)} for q in self.quads]
 
 
 class _Terms:
@@ -136,14 +143,13 @@ def subjects(files: Sequence[Path]) -> Iterator[Subject]:
             if isinstance(quad.subject, ox.NamedNode) and quad.subject != last:
                 if current is not None:
                     yield current
-                current, last = Subject([], []), quad.subject
+                current, last = Subject([], [], terms), quad.subject
                 terms.anchor_at(quad.subject)
             if current is None:  # blank nodes before any subject: a subject of their own
-                current = Subject([], [])
+                current = Subject([], [], terms)
             s, p, o = quad.subject, quad.predicate, quad.object
             current.lines.append(f"{terms.text(s)} {terms.text(p)} {terms.text(o)} .\n")
-            current.dataset.append({"subject": terms.pyld(s), "predicate": terms.pyld(p),
-                                    "object": terms.pyld(o)})
+            current.quads.append(quad)
     if current is not None:
         yield current
 
@@ -194,7 +200,7 @@ class CompactionCache:
             f"SELECT key, json FROM node WHERE key IN ({','.join('?' * len(keys))})", keys))
         todo = [(key, subject) for key, subject in zip(keys, batch, strict=True)
                 if key not in found]
-        datasets = [subject.dataset for _, subject in todo]
+        datasets = [subject.dataset() for _, subject in todo]
         made = (pool.map(compact_subject, datasets, chunksize=32) if pool is not None
                 else map(compact_subject, datasets))
         new = dict(zip((key for key, _ in todo), made, strict=True))
@@ -225,7 +231,7 @@ class _GzipOutput:
         self.raw = os.fdopen(handle, "wb")
         self.digest = hashlib.sha256()
         self.size = 0
-        self.gzip = gzip.GzipFile(filename="", mode="wb", compresslevel=9,
+        self.gzip = gzip.GzipFile(filename="", mode="wb", compresslevel=6,
                                   fileobj=self, mtime=0)
 
     def write(self, data: bytes) -> int:  # called by GzipFile with compressed bytes
