@@ -130,12 +130,17 @@ def test_refusal_names_the_reason(query, reason):
 
 # --- the deadline and the cap ------------------------------------------------------------
 
+def _items_graph(folder: Path) -> Path:
+    """ITEMS items with one value each: a cross product of them runs for minutes."""
+    (folder / "items.nt").write_text("".join(
+        f'<http://example.org/item/{i}> <{P}> "{i:04d}" .\n' for i in range(ITEMS)))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def limited(start_server, tmp_path_factory: pytest.TempPathFactory):
     """A server with a 1 s deadline and a cap of 5 rows, over a generated graph of items."""
-    folder = tmp_path_factory.mktemp("items-graph")
-    (folder / "items.nt").write_text("".join(
-        f'<http://example.org/item/{i}> <{P}> "{i:04d}" .\n' for i in range(ITEMS)))
+    folder = _items_graph(tmp_path_factory.mktemp("items-graph"))
     return start_server("--graph", str(folder), "--query-timeout", "1",
                         "--row-cap", str(CAP), "--query-workers", "2")
 
@@ -171,9 +176,7 @@ def test_a_query_past_the_deadline_gets_503_while_others_are_answered(limited):
 @pytest.fixture(scope="module")
 def patient(start_server, tmp_path_factory: pytest.TempPathFactory):
     """Two query workers (so one fast lane) and a 6 s deadline, over items."""
-    folder = tmp_path_factory.mktemp("patient-graph")
-    (folder / "items.nt").write_text("".join(
-        f'<http://example.org/item/{i}> <{P}> "{i:04d}" .\n' for i in range(ITEMS)))
+    folder = _items_graph(tmp_path_factory.mktemp("patient-graph"))
     return start_server("--graph", str(folder), "--query-timeout", "6",
                         "--query-workers", "2")
 
