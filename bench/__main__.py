@@ -19,8 +19,14 @@ from pathlib import Path
 
 from bench import buildbench, httpbench
 from bench.common import BASE, ROOT, corpus, project
+from lactgraph.config import Settings
+from lactgraph.generations import current_store
 
 KINDS = ("build", "sparql", "http")
+
+
+def _half_the_memory() -> float:
+    return round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**31, 1)
 
 
 def main() -> None:
@@ -40,28 +46,38 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per HTTP scenario")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per measured process")
+    parser.add_argument("--memory-cap", type=float, default=_half_the_memory(), metavar="GB",
+                        help="address space of each measured build (default: half of this "
+                        "machine's memory, which others may be using)")
     args = parser.parse_args()
     kinds = [k for k in args.only.split(",") if k]
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"lactgraph benchmarks on {platform.node()}: {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, work in {args.work}", flush=True)
-    for products in args.products:
+    built_before: tuple[int, float] | None = None  # a smaller corpus, built in this run
+    sparql_before: Path | None = None  # its SPARQL p50s
+    for products in sorted(args.products):
         sources = corpus(args.work, products, args.seed, args.form)
-        built = project(args.work, products, sources)
-        if "build" in kinds or not (built.turtle.exists()):
-            buildbench.run(built, args.jobs, args.baseline_max, args.timeout)
-        from lactgraph.config import Settings
-        from lactgraph.generations import current_store
-
+        built = project(args.work, products, sources, fresh="build" in kinds)
+        if "build" in kinds or current_store(Settings(base=BASE, project_dir=built.folder)
+                                             ) is None:
+            took = buildbench.run(built, args.jobs, args.baseline_max, args.timeout,
+                                  args.memory_cap, built_before)
+            built_before = (products, took) if took else built_before
         store = current_store(Settings(base=BASE, project_dir=built.folder))
         if store is None:
             print("  no store: the build failed, nothing more to measure")
             continue
         if "sparql" in kinds:
             print(f"\n== sparql: {products} products", flush=True)
+            saved = args.work / f"sparql-{products}.json"
+            saved.unlink(missing_ok=True)
             subprocess.run([sys.executable, "-m", "bench.sparqlbench", str(built.folder),
-                            "--products", str(products), "--rdflib-max",
-                            str(args.rdflib_max)], cwd=ROOT, check=False)
+                            "--products", str(products), "--rdflib-max", str(args.rdflib_max),
+                            "--save", str(saved),
+                            *(["--reference", str(sparql_before)] if sparql_before else [])],
+                           cwd=ROOT, check=False)
+            sparql_before = saved if saved.is_file() else sparql_before
         if "http" in kinds:
             samples = httpbench.samples_of(store)
             httpbench.run(built, args.work, store, samples, args.seconds, args.connections,

@@ -1,8 +1,11 @@
 """Measurements that must run in a process of their own (their peak memory is theirs).
 
-    python -m bench.child build|baseline|start|load PROJECT [--jobs N]
+    python -m bench.child build|baseline|start|load PROJECT [--jobs N] [--no-dumps]
+                                                            [--memory-cap GB]
 
-Each prints one JSON object on its last line of output.
+Each prints one JSON object on its last line of output. --memory-cap bounds the address
+space of the process (and of the workers it starts): a measurement that needs more fails
+with MemoryError instead of taking the memory of a machine that others share.
 """
 
 from __future__ import annotations
@@ -20,18 +23,20 @@ from bench.common import BASE
 
 
 def _peak_kb() -> int:
-    """The peak resident memory of this process and of the children it waited for."""
+    """The peak resident memory of this process or of the largest of the children it
+    waited for (its workers), whichever is larger."""
     return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
-def build(jobs: int) -> dict:
-    """`lactgraph build` as the command runs it (no progress bar)."""
+def build(jobs: int, dumps: bool) -> dict:
+    """`lactgraph build` as the command runs it (no progress bar); `--no-dumps` without
+    the bulk dumps (graph/dumps/, written whole whenever the graph changed)."""
     from lactgraph.build import build as run
 
     started = time.perf_counter()
     built = run([Path("sources")], Path("graph"), Path("shapes/lactgraph.ttl"),
-                Path("ontology/lactgraph.ttl"), BASE, jobs=jobs, progress=False)
+                Path("ontology/lactgraph.ttl"), BASE, dumps=dumps, jobs=jobs, progress=False)
     took = time.perf_counter() - started
     return {"seconds": took, "rss_kb": _peak_kb(), "products": built.products,
             "mode": built.mode, "imported": built.imported, "units": built.units,
@@ -101,10 +106,15 @@ def main() -> None:
     parser.add_argument("what", choices=("build", "baseline", "start", "load"))
     parser.add_argument("project", type=Path)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--no-dumps", action="store_true")
+    parser.add_argument("--memory-cap", type=float, metavar="GB")
     args = parser.parse_args()
+    if args.memory_cap:
+        cap = int(args.memory_cap * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     os.chdir(args.project)
-    result = {"build": lambda: build(args.jobs), "baseline": baseline, "start": start,
-              "load": load}[args.what]()
+    result = {"build": lambda: build(args.jobs, not args.no_dumps), "baseline": baseline,
+              "start": start, "load": load}[args.what]()
     print(json.dumps(result))
 
 

@@ -50,10 +50,13 @@ def corpus(work: Path, products: int, seed: int, form: str) -> Path:
     return sub
 
 
-def project(work: Path, products: int, source: Path) -> Project:
-    """A fresh project: sources linked file by file (so that one can be replaced by an
-    edited copy), the repository's ontology and shapes, no graph yet."""
+def project(work: Path, products: int, source: Path, fresh: bool = True) -> Project:
+    """A project: sources linked file by file (so that one can be replaced by an edited
+    copy), the repository's ontology and shapes, no graph yet; unless not fresh, and the
+    folder is there from an earlier run (its graph reused when it is up to date)."""
     folder = work / f"project-{products}"
+    if not fresh and folder.is_dir():
+        return Project(folder, products)
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "sources").mkdir(parents=True)
     for path in sorted(source.iterdir()):

@@ -1,16 +1,20 @@
 """SPARQL benchmark: p50/p99 latency of the typical queries, pyoxigraph against rdflib.
 
     python -m bench.sparqlbench PROJECT [--rdflib-max 10000] [--seconds 10]
+                                        [--save FILE] [--reference FILE]
 
 pyoxigraph answers from the store the build left (opened read-only, as the server opens
 it); rdflib from the same graph parsed from graph/lactgraph.ttl (skipped above
 --rdflib-max products: it needs about 2 GB per million triples). Each query runs with a
 different entity each time, for at most --seconds (and at most 500 times) per engine.
+--save writes pyoxigraph's p50s to FILE; where rdflib is skipped, --reference compares
+them with those saved for a smaller graph in the same run (how the queries scale).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from collections.abc import Callable
@@ -72,6 +76,8 @@ def main() -> None:
     parser.add_argument("--rdflib-max", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--products", type=int, default=0)
+    parser.add_argument("--save", type=Path)
+    parser.add_argument("--reference", type=Path)
     args = parser.parse_args()
     from lactgraph.config import Settings
     from lactgraph.generations import current_store
@@ -89,6 +95,7 @@ def main() -> None:
         return len(list(store.query(text, use_default_graph_as_union=True)))
 
     graph = None
+    reference: dict = {}
     if args.products <= args.rdflib_max:
         from rdflib import Graph
 
@@ -96,21 +103,37 @@ def main() -> None:
         graph = Graph().parse(args.project / "graph" / "lactgraph.ttl")
         print(f"  (rdflib parsed the graph, {len(graph)} triples, in "
               f"{seconds(time.perf_counter() - started)})", flush=True)
+    else:
+        print(f"  (rdflib skipped: {args.products:,} products > --rdflib-max "
+              f"{args.rdflib_max:,}; it needs about 2 GB per million triples)")
+        if args.reference and args.reference.is_file():
+            reference = json.loads(args.reference.read_text("utf-8"))
 
     def rdflib(text: str) -> int:
         return len(list(graph.query(text)))
 
-    print(f"  {'query':<34} {'pyoxigraph p50 / p99':>22}   {'rdflib p50 / p99':>27}   "
-          "rdflib/oxigraph (p50)")
+    against = (f"pyoxigraph at {reference['products']:,}" if reference
+               else "rdflib p50 / p99")
+    print(f"  {'query':<34} {'pyoxigraph p50 / p99':>22}   {against:>27}   "
+          + ("p50 ratio" if reference else "rdflib/oxigraph (p50)"))
+    p50s: dict[str, float] = {}
     for name in QUERIES:
         ours = _timed(oxigraph, texts[name], args.seconds)
-        theirs = _timed(rdflib, texts[name], args.seconds) if graph is not None else []
-        ours_text = f"{milliseconds(percentile(ours, .5))} / {milliseconds(percentile(ours, .99))}"
-        theirs_text = (f"{milliseconds(percentile(theirs, .5))} / "
-                       f"{milliseconds(percentile(theirs, .99))} ({len(theirs)} runs)"
-                       if theirs else "skipped")
-        line(name, ours_text, theirs_text, ratio(percentile(ours, .5),
-                                                 percentile(theirs, .5) if theirs else None))
+        p50s[name] = percentile(ours, .5)
+        ours_text = f"{milliseconds(p50s[name])} / {milliseconds(percentile(ours, .99))}"
+        if graph is not None:
+            theirs = _timed(rdflib, texts[name], args.seconds)
+            line(name, ours_text, f"{milliseconds(percentile(theirs, .5))} / "
+                 f"{milliseconds(percentile(theirs, .99))} ({len(theirs)} runs)",
+                 ratio(p50s[name], percentile(theirs, .5)))
+        elif reference:
+            before = reference["p50"][name]
+            line(name, ours_text, f"p50 {milliseconds(before)}",
+                 f"{p50s[name] / before:.1f}x the time")
+        else:
+            line(name, ours_text, "skipped", "n/a")
+    if args.save:
+        args.save.write_text(json.dumps({"products": args.products, "p50": p50s}), "utf-8")
 
 
 if __name__ == "__main__":
