@@ -43,7 +43,8 @@ _LABELS = {"text/turtle": "Turtle", "application/n-triples": "N-Triples",
 
 
 def dumps_dir() -> Path:
-    return site().settings.graph_path / FOLDER
+    """Absolute: Flask's send_file reads a relative path from the package, not the cwd."""
+    return (site().settings.graph_path / FOLDER).resolve()
 
 
 def available() -> list[DumpInfo]:
