@@ -5,7 +5,7 @@ A description is what a document about the entity must hold to stand alone:
 - its own triples, those of its hash sub-resources (`product/x#pk-half-life`,
   `product/x#citation-en-1`) and of the RDF lists it links (`lg:bibliography`), complete so
   that they serialise as lists;
-- the references it cites, in full, with their `bibo:authorList`;
+- the references it cites, in full, with their `bibo:authorList` (asked apart);
 - the triples pointing at it from named resources (an alias's `lg:aliasOf`, a group's
   members, a risk level's products);
 - a summary (types, labels, risk level, notation, colour, definition) of every resource
@@ -45,6 +45,9 @@ _SHAPE_STRUCTURE = ("sh:property", "sh:not", "sh:or", "sh:and", "sh:xone", "sh:i
                     "sh:ignoredProperties", "sh:sparql", "rdf:first", "rdf:rest")
 
 
+_CITES = URIRef(PREFIXES["cito"] + "citesAsEvidence")
+
+
 def _prologue(iris: IriScheme) -> str:
     prefixes = {**PREFIXES, "lg": iris.term("")}
     return "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in prefixes.items())
@@ -61,9 +64,19 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   UNION {{ {{ <{iri}> ?link ?s }} UNION {{ ?s ?link <{iri}> }}
            FILTER(isIRI(?s) && STRSTARTS(STR(?s), {hashes})) ?s ?p ?o }}
   UNION {{ <{iri}> ?link ?head . FILTER(isBlank(?head)) ?head rdf:rest* ?s . ?s ?p ?o }}
-  UNION {{ {cited} ?s . ?s ?p ?o }}
-  UNION {{ {{ SELECT DISTINCT ?ref WHERE {{ {cited} ?ref }} }}
-           ?ref bibo:authorList/rdf:rest* ?s . ?s ?p ?o }}
+  UNION {{ {cited} ?s . ?s ?p ?o FILTER(?p != bibo:authorList) }}
+}}"""
+
+
+def _authors_query(references: list[str], iris: IriScheme) -> str:
+    """The author lists of the given references, each list whole in this one answer (a
+    remote store labels blank nodes per answer). Asked apart: inside the core query, the
+    same pattern made Oxigraph walk every list of the graph, 90 ms at 50,000 products."""
+    values = " ".join(f"<{reference}>" for reference in references)
+    return _prologue(iris) + f"""
+CONSTRUCT {{ ?ref bibo:authorList ?head . ?s ?p ?o }} WHERE {{
+  VALUES ?ref {{ {values} }}
+  ?ref bibo:authorList ?head . ?head rdf:rest* ?s . ?s ?p ?o
 }}"""
 
 
@@ -94,6 +107,12 @@ def describe(store: Store, iris: IriScheme, iri: str) -> Graph | None:
     graph = store.construct(_core_query(iri, iris))
     if not len(graph):
         return None
+    entity = URIRef(iri)
+    bibliography = graph.value(entity, URIRef(iris.term("bibliography")))
+    cited = {*graph.objects(entity, _CITES), *(graph.items(bibliography) if bibliography else ())}
+    references = sorted(str(node) for node in cited if isinstance(node, URIRef))
+    if references:
+        graph += store.construct(_authors_query(references, iris))
     summarised = {iri} | {node for node in _named(graph) if node.startswith(f"{iri}#")}
     for _ in range(2):  # the neighbours, then the neighbours' risk levels
         nodes = sorted(_named(graph) - summarised)

@@ -2,7 +2,7 @@
 the site serves (entities, the ontology, the shapes, VoID).
 
 JSON-LD is compacted with PyLD against the published context held in memory (never
-fetched): rdflib's N-Triples go in, PyLD turns well-formed RDF lists into `@list` and
+fetched): the triples go in, PyLD turns well-formed RDF lists into `@list` and
 compacts with the context object, and the served document names the context by its URL on
 this server, so that a client expands it to exactly the triples of the Turtle.
 """
@@ -15,10 +15,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pyld import jsonld
-from rdflib import Graph
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from ..jsonld_context import context
 from .negotiation import HTML, JSON_LD, N_TRIPLES, RDF_XML, TURTLE, Format
+
+_LANG_STRING = str(RDF.langString)
+_STRING = XSD.string
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,26 @@ def _no_fetch(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]
                              "jsonld.LoadDocumentError", code="loading document failed")
 
 
+def _pyld_term(term: Node) -> dict[str, str]:
+    """A term in PyLD's RDF dataset form."""
+    if isinstance(term, URIRef):
+        return {"type": "IRI", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "blank node", "value": f"_:{term}"}
+    if term.language:
+        return {"type": "literal", "value": str(term), "datatype": _LANG_STRING,
+                "language": term.language}
+    return {"type": "literal", "value": str(term), "datatype": str(term.datatype or _STRING)}
+
+
 def compact_jsonld(graph: Graph, base: str) -> dict[str, Any]:
-    """The graph as compacted JSON-LD with the published context (inline, as an object)."""
-    expanded = jsonld.from_rdf(graph.serialize(format="nt"),
-                               {"format": "application/n-quads", "useNativeTypes": True})
+    """The graph as compacted JSON-LD with the published context (inline, as an object).
+
+    The triples go to PyLD as a dataset, not as N-Quads text: its parser compares every
+    triple with those already read (half the time of a document of 500 triples)."""
+    dataset = [{"subject": _pyld_term(s), "predicate": _pyld_term(p), "object": _pyld_term(o)}
+               for s, p, o in graph]
+    expanded = jsonld.from_rdf({"@default": dataset}, {"useNativeTypes": True})
     return jsonld.compact(expanded, {"@context": context(base)},
                           {"documentLoader": _no_fetch})
 
