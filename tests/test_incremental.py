@@ -20,7 +20,8 @@ import pytest
 from lactgraph import generations
 from lactgraph.build import build
 from lactgraph.config import Settings
-from lactgraph.generations import current_id, current_store, store_folder
+from lactgraph.generations import current_id, current_store, search_index_of, store_folder
+from lactgraph.search_index import index_rows
 from lactgraph.synth import write_corpus
 from lactgraph.vocab import RISK_LEVELS
 
@@ -68,6 +69,13 @@ def _store_quads(project: Path) -> set[ox.Quad]:
     dataset = ox.Dataset(store.quads_for_pattern(None, None, None, None))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return set(dataset)
+
+
+def _search_entries(project: Path) -> list[tuple]:
+    """The name index the build left beside its store (the incremental one was patched)."""
+    entries = index_rows(search_index_of(current_store(_settings(project))))
+    assert len(entries) > PRODUCTS  # products, and their aliases, brands, writings, groups
+    return entries
 
 
 def _page(project: Path, name: str) -> Path:
@@ -142,6 +150,7 @@ def test_an_incremental_build_equals_a_full_build(corpus, tmp_path):
     assert built == (scratch / "graph" / "lactgraph.ttl").read_bytes(), touched
     assert built != b"" and b"aaa-new-entry" in built
     assert _store_quads(incremental) == _store_quads(scratch)
+    assert _search_entries(incremental) == _search_entries(scratch)
     assert again.report == full.report
     assert again.products == full.products == PRODUCTS
 

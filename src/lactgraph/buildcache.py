@@ -51,7 +51,7 @@ BUILD_CODE = (
     "link/subjects.py", "links.py", "dumps.py", "jsonld_context.py", "to_rdf.py",
     "turtle.py", "entries.py", "buildcache.py",
     "assemble.py", "blockfile.py", "publication.py", "generations.py", "shacl_sparql.py",
-    "validate.py", "rdfio.py", "store/oxigraph.py", "build.py",
+    "validate.py", "rdfio.py", "store/oxigraph.py", "build.py", "search_index.py",
 )
 
 

@@ -6,6 +6,7 @@ Each successful build leaves, in `graph/store/`:
                      named graphs `lactgraph serve` uses (`web.context.store_sources`)
     <id>.manifest    what it was built from: base IRI, each file's size, time and inode
     <id>.state       what the next build needs to be incremental (entries, stubs, findings)
+    <id>.search      the name index of the store (`search_index`), opened by the web workers
     current          the id of the current generation (replaced atomically)
     switching        while a build switches: its renames, for finishing them after a kill
 
@@ -42,6 +43,7 @@ from .validate import Finding, Report
 STORE_FOLDER = "store"
 POINTER = "current"
 PENDING = "switching"  # a switch written down before its renames (see commit)
+SEARCH_SUFFIX = ".search"
 
 Source = tuple[Path, str]
 Findings = list[tuple[str, Finding]] | None  # (focus IRI, finding); None: not by focus
@@ -169,8 +171,13 @@ def clone_store(source: Path, target: Path) -> None:
         shutil.copy2(path, target / path.name)
 
 
+def search_index_of(store_dir: Path) -> Path:
+    """The name index file of a generation's store."""
+    return store_dir.with_name(store_dir.name + SEARCH_SUFFIX)
+
+
 def commit(graph_dir: Path, staged_store: Path, state: BuildState, manifest: dict,
-           files: dict[Path, Path]) -> str:
+           files: dict[Path, Path], search_index: Path) -> str:
     """Switch to the new generation: store, state and manifest in place; then, once the
     switch is written down (`PENDING`), the graph files (target -> staged file) and the
     pointer. A build killed among those renames leaves the record, and whoever comes next
@@ -180,6 +187,7 @@ def commit(graph_dir: Path, staged_store: Path, state: BuildState, manifest: dic
     ident = f"{time.time_ns():x}"
     previous = current_id(graph_dir)
     os.rename(staged_store, folder / ident)
+    os.rename(search_index, search_index_of(folder / ident))
     write_atomically(folder / f"{ident}.state", pickle.dumps(state, protocol=5))
     write_atomically(folder / f"{ident}.manifest",
                      (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
@@ -214,5 +222,5 @@ def _remove_old(folder: Path, keep: set[str | None]) -> None:
     for old in folder.iterdir():
         if old.is_dir() and not old.name.startswith(".") and old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
-            for suffix in (".state", ".manifest"):
+            for suffix in (".state", ".manifest", SEARCH_SUFFIX):
                 (folder / f"{old.name}{suffix}").unlink(missing_ok=True)

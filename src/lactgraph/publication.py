@@ -42,12 +42,14 @@ from .generations import (
     matches,
     read_manifest,
     read_state,
+    search_index_of,
     staging_folder,
     store_folder,
 )
 from .iris import IriScheme
 from .links import LINKS_FILE, LinksFile
 from .rdfio import make_readable, read_graph, to_rdflib
+from .search_index import build_index, oxigraph_rows, update_index
 from .shacl_sparql import StoreValidator, Unsupported
 from .store.oxigraph import StoreUnusable, load_store, open_store
 from .turtle import header
@@ -86,6 +88,7 @@ class Publication:
                                  ontology=ontology)
         self.data_graph = f"{self.iris.base}graph/{target.stem}"
         self.validated: int | None = None  # focus nodes an incremental build validated
+        self.changed: set[str] | None = None  # subjects an incremental build replaced
         # validated together, as pyshacl validates the data with the ontology mixed in
         self.graphs = [self.data_graph, self.links.graph, self.iris.ontology]
 
@@ -131,7 +134,9 @@ class Publication:
                     state = BuildState(self.base, code_version(), products, stubs, report,
                                        findings)
                     manifest = manifest_of(self.sources(), self.base, staged)
-                    commit(self.graph_dir, staging / "db", state, manifest, staged)
+                    self._search_index(staging / "db", previous, staging / "search")
+                    commit(self.graph_dir, staging / "db", state, manifest, staged,
+                           staging / "search")
                 if previous is None:
                     return Outcome(report, "full")
                 return Outcome(report, "incremental", len(changes), self.validated)
@@ -204,6 +209,7 @@ class Publication:
         try:
             changed, triples = _replace_blocks(store, ox.NamedNode(self.data_graph),
                                                text_header, expand, changes)
+            self.changed = changed
             links_changed = self.links.publish(store, self.data_graph,
                                                staged[self.links.path])
             store.flush()
@@ -214,6 +220,23 @@ class Publication:
             dirty = validator.dirty(store, self.graphs, changed, triples)
             self.validated = len(dirty)
             return self._validate(store, focus=dirty, previous=state.findings)
+        finally:
+            del store
+
+    def _search_index(self, store_dir: Path, previous: tuple[str, BuildState] | None,
+                      path: Path) -> None:
+        """The name index of the new store: the previous one brought up to date after an
+        incremental build, else gathered whole."""
+        old = search_index_of(store_folder(self.graph_dir) / previous[0]) if previous else None
+        store = ox.Store(str(store_dir))
+        try:
+            rows = oxigraph_rows(store)
+            if old is not None and old.exists() and self.changed is not None:
+                shutil.copyfile(old, path)
+                update_index(rows, self.iris, path, self.changed)
+            else:
+                with self._bar("search index", None, "pass"):
+                    build_index(rows, self.iris, path)
         finally:
             del store
 

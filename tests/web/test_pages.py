@@ -140,6 +140,20 @@ def test_search_ignores_case_and_accents(fixture_server):
         "Non-steroidal anti-inflammatory drugs"]
 
 
+def test_short_queries_match_exact_and_prefix_only(fixture_server):
+    # two characters: names starting with them; a substring needs three (one trigram)
+    assert {hit["match"] for hit in search(fixture_server, "ib")} == {"prefix"}
+    assert search(fixture_server, "bu") == []
+    assert {hit["label"] for hit in search(fixture_server, "xib")} == {"Dexibuprofen"}
+
+
+@pytest.mark.parametrize("query", ['ibu"profen', "ibu*", "NEAR(ibu pro)", "-ibu", "^ibu",
+                                   "ibuprofen OR x", "a:b", "(((", "%_", "*"])
+def test_search_syntax_is_text_never_a_query(fixture_server, query):
+    """The index is SQLite FTS5: its query operators in a search are only characters."""
+    assert search(fixture_server, query) == []  # no name holds these characters
+
+
 def test_search_html_json_by_parameter_and_limits(fixture_server):
     page = requests.get(fixture_server.url + "search", params={"q": "dexib"}, timeout=10)
     assert page.headers["Content-Type"].startswith("text/html")

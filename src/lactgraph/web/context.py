@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
 
 from ..config import Settings
-from ..generations import current_store
+from ..generations import current_store, search_index_of
 from ..iris import IriScheme, UrlMapper
 from ..rdfio import rdf_paths
+from ..search_index import SearchIndex, build_index, store_rows
 from ..store import Store
 from ..store.oxigraph import BUILT_STORE, OxigraphStore, Source, cached_store
 from ..store.remote import RemoteStore, dataset_graphs
@@ -23,6 +26,9 @@ class Site:
     store_dir: Path | None  # opened read-only by the SPARQL workers (None: remote)
     iris: IriScheme
     urls: UrlMapper
+    built: bool = False  # the store is a build's generation, with its name index beside it
+    _search: tuple[str, SearchIndex] | None = field(default=None, repr=False)
+    _search_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Site:
@@ -38,14 +44,35 @@ class Site:
             store.version()  # a wrong endpoint fails here, in one line, not on every page
             return cls(settings, store, None, iris, urls)
         if settings.store_dir:
-            return cls(settings, OxigraphStore(settings.store_dir), settings.store_dir, iris,
+            site = cls(settings, OxigraphStore(settings.store_dir), settings.store_dir, iris,
                        urls)
-        built = current_store(settings)
-        if built:
-            return cls(settings, OxigraphStore(built, BUILT_STORE), built, iris, urls)
-        store_dir = cached_store(store_sources(settings, iris), settings.cache_path,
-                                 settings.base)
-        return cls(settings, OxigraphStore(store_dir), store_dir, iris, urls)
+        elif built := current_store(settings):
+            site = cls(settings, OxigraphStore(built, BUILT_STORE), built, iris, urls, True)
+        else:
+            store_dir = cached_store(store_sources(settings, iris), settings.cache_path,
+                                     settings.base)
+            site = cls(settings, OxigraphStore(store_dir), store_dir, iris, urls)
+        site.search_index()  # now, not in the first search (a minute at 50,000 products)
+        return site
+
+    def search_index(self) -> SearchIndex:
+        """The name index of the store as it is now: the build's, else one gathered from
+        the store into the cache once per store version (a remote store's change with it)."""
+        version = self.store.version()
+        with self._search_lock:
+            if self._search is None or self._search[0] != version:
+                path = self._search_path(version)
+                if not path.exists():
+                    build_index(store_rows(self.store), self.iris, path)
+                self._search = (version, SearchIndex(path))
+            return self._search[1]
+
+    def _search_path(self, version: str) -> Path:
+        if self.built and self.store_dir and search_index_of(self.store_dir).exists():
+            return search_index_of(self.store_dir)
+        where = self.store_dir.resolve() if self.store_dir else self.settings.sparql_endpoint
+        key = hashlib.sha256(f"{where}\0{self.iris.base}\0{version}".encode()).hexdigest()
+        return self.settings.cache_path / f"search-{key[:20]}.sqlite"
 
 
 def store_sources(settings: Settings, iris: IriScheme) -> list[Source]:

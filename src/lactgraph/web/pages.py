@@ -14,7 +14,6 @@ first). A linear scan of tens of thousands of short strings takes milliseconds.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from ..link.publish import external_links
+from ..search_index import Entry
 from ..to_rdf import BIBO, C4O, CITO, DCTERMS, FOAF, PRISM, SCHEMA, SKOS, new_graph
 from ..vocab import PREFIXES
 from . import embedded, urls
@@ -514,83 +514,9 @@ def shapes_page(iri: str, graph: Graph) -> str:
 
 # --- search ------------------------------------------------------------------------------
 
-_KIND_ORDER = {"product": 0, "group": 1, "alias": 2, "brand": 3, "writing": 4}
-
-
-def normalise(text: str) -> str:
-    """Case- and accent-insensitive form: 'Mesoteràpia' -> 'mesoterapia'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", stripped.casefold()).strip()
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One searchable label: its entity and, for a name of a product, that product."""
-
-    key: str
-    label: Text
-    kind: str
-    entity: str
-    products: tuple[tuple[str, str, int | None], ...]  # (IRI, name, level)
-
-
-def _search_index() -> list[Entry]:
-    """Every searchable label, from one SELECT."""
-    current = site()
-    lgns, skos = current.iris.term(""), PREFIXES["skos"]
-    # The product's level and name are joined inside each branch that binds ?product: after
-    # the UNION, a group's row (no ?product) would join with every product.
-    product = f"""
-           OPTIONAL {{ ?product <{lgns}riskLevel>/<{skos}notation> ?level }}
-           OPTIONAL {{ ?product <{skos}prefLabel> ?productName
-                       FILTER(LANGMATCHES(LANG(?productName), "en")
-                              || LANG(?productName) = "") }}"""
-    rows = current.store.select(f"""
-SELECT ?entity ?label ?kind ?product ?productName ?level WHERE {{
-  {{ ?entity a <{lgns}Product> BIND("product" AS ?kind) BIND(?entity AS ?product) {product} }}
-  UNION {{ ?entity a <{lgns}Group> BIND("group" AS ?kind) }}
-  UNION {{ ?entity a <{lgns}Alias> ; <{lgns}aliasOf> ?product BIND("alias" AS ?kind) {product} }}
-  UNION {{ ?entity a <{lgns}OtherWriting> ; <{lgns}otherWritingOf> ?product
-           BIND("writing" AS ?kind) {product} }}
-  UNION {{ ?entity a <{lgns}BrandName> ; <{lgns}activeIngredient> ?product
-           BIND("brand" AS ?kind) {product} }}
-  ?entity <{skos}prefLabel> ?label .
-}}""")
-    grouped: dict[tuple[str, str, str | None], dict[str, object]] = {}
-    for row in rows:
-        label = row["label"]
-        key = (str(row["entity"]), str(label), getattr(label, "language", None))
-        entry = grouped.setdefault(key, {"kind": str(row["kind"]), "products": {}})
-        if "product" in row:
-            level = int(row["level"]) if "level" in row else None
-            name = str(row.get("productName", row["product"]))
-            entry["products"][str(row["product"])] = (str(row["product"]), name, level)
-    return [Entry(normalise(text), Text(text, lang), str(data["kind"]), iri,
-                  tuple(sorted(data["products"].values())))
-            for (iri, text, lang), data in grouped.items()]
-
-
 def search(query: str) -> list[tuple[int, Entry]]:
     """Ranked hits: (rank, entry), rank 0 exact, 1 prefix, 2 substring; one per entity."""
-    wanted = normalise(query)
-    if not wanted:
-        return []
-    best: dict[str, tuple[tuple[int, int, str], int, Entry]] = {}
-    for entry in per_version("search-index", _search_index):
-        if entry.key == wanted:
-            rank = 0
-        elif entry.key.startswith(wanted):
-            rank = 1
-        elif wanted in entry.key:
-            rank = 2
-        else:
-            continue
-        order = (rank, _KIND_ORDER.get(entry.kind, 9), entry.key)
-        if entry.entity not in best or order < best[entry.entity][0]:
-            best[entry.entity] = (order, rank, entry)
-    ranked = sorted(best.values(), key=lambda item: item[0])
-    return [(rank, entry) for _, rank, entry in ranked[:MAX_HITS]]
+    return site().search_index().search(query, MAX_HITS)
 
 
 def _levels() -> dict[int, Level]:
@@ -615,7 +541,7 @@ def _hit(rank: int, entry: Entry, levels: dict[int, Level]) -> dict[str, object]
                  "riskLevel": level,
                  "level": levels.get(level) if level is not None else None}
                 for iri, name, level in entry.products]
-    return {"label": entry.label, "kind": entry.kind, "match": ("exact", "prefix",
+    return {"label": Text(entry.label, entry.lang), "kind": entry.kind, "match": ("exact", "prefix",
                                                                 "substring")[rank],
             "id": urls.url(entry.entity), "page": urls.page(entry.entity),
             "products": products}
