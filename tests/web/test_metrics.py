@@ -4,6 +4,8 @@ worker restarts)."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -93,6 +95,20 @@ def test_counters_move_with_requests_and_queries(metered):
     assert moved("lactgraph_sparql_rate_limited_total") == 1
     # the expensive query left the fast lane (its worker replaced), then was stopped at 1 s
     assert moved("lactgraph_sparql_worker_restarts_total") == 2
+
+
+def test_a_query_that_left_the_fast_lane_goes_straight_to_the_other_worker(metered):
+    """The second time, the known-slow query costs one restart (its time-out), not two.
+    Each run from a client of its own: one such query spends a client's 1 s budget."""
+    query = EXPENSIVE + " # a text of its own: known to no other test"
+    restarts = "lactgraph_sparql_worker_restarts_total"
+    counts = [value(scrape(metered), restarts)]
+    for address in ("127.0.0.3", "127.0.0.4"):
+        answer = client(address).get(metered.url + "sparql", params={"query": query},
+                                     timeout=30)
+        assert answer.status_code == 503, answer.text
+        counts.append(value(scrape(metered), restarts))
+    assert [after - before for before, after in pairwise(counts)] == [2, 1]
 
 
 def test_paths_do_not_become_series(metered):

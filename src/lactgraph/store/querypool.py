@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import json
 import math
 import multiprocessing
@@ -43,6 +44,7 @@ import re
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -56,6 +58,7 @@ from ..errors import LactgraphError
 SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
 STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store (not query time)
 FAST_LIMIT = 0.5  # seconds a query may run in the fast lane (see QueryPool)
+KNOWN_SLOW = 1024  # query texts remembered as too slow for the fast lane
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -391,7 +394,10 @@ class QueryPool:
     `fast_limit` seconds; one still running then is stopped and runs again, from the
     start and with the whole time-out, on the other workers. Cheap queries (nearly all)
     so never wait behind expensive ones, which would otherwise hold every worker until
-    the deadline; an expensive query pays `fast_limit` more and a worker restart.
+    the deadline; an expensive query pays `fast_limit` more and a worker restart, once:
+    the pool remembers the last `KNOWN_SLOW` query texts that left the fast lane and sends
+    them straight to the other workers (crawlers repeat their queries; under load, the
+    same expensive query arriving again and again kept the fast lane busy restarting).
     on_replace is called for each worker stopped and replaced (a time-out, a death, a
     query leaving the fast lane).
     """
@@ -409,6 +415,7 @@ class QueryPool:
         self._fast: queue.Queue[_Worker] | None = (
             queue.Queue() if workers >= 2 and 0 < fast_limit < timeout else None)
         self._all: set[_Worker] = set()
+        self._slow: OrderedDict[str, None] = OrderedDict()  # digests of known-slow queries
         self._lock = threading.Lock()
         self._closed = False
         for number in range(max(1, workers)):
@@ -455,10 +462,28 @@ class QueryPool:
             raise QueryRefused(reason)
         if self._closed:
             raise QueryFailed("the SPARQL worker pool is closed")
-        if self._fast is not None:
-            with contextlib.suppress(_TooSlowForTheFastLane, QueryTimeout):
+        digest = hashlib.sha256(job.query.encode("utf-8", "surrogatepass")).hexdigest()
+        if self._fast is not None and not self._known_slow(digest):
+            try:
                 return self._run_on_a_worker(self._fast, job, retry=True)
+            except _TooSlowForTheFastLane:
+                self._remember_slow(digest)
+            except QueryTimeout:
+                pass  # the fast lane stayed busy: the other workers may be free
         return self._run_on_a_worker(self._idle, job, retry=True)
+
+    def _known_slow(self, digest: str) -> bool:
+        with self._lock:
+            if digest in self._slow:
+                self._slow.move_to_end(digest)
+                return True
+            return False
+
+    def _remember_slow(self, digest: str) -> None:
+        with self._lock:
+            self._slow[digest] = None
+            if len(self._slow) > KNOWN_SLOW:
+                self._slow.popitem(last=False)
 
     def _run_on_a_worker(self, lane: queue.Queue[_Worker], job: QueryJob,
                          retry: bool) -> QueryAnswer:
