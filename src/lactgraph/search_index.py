@@ -27,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .iris import IriScheme
+from .rdfio import make_readable
 from .store import Store
 from .vocab import PREFIXES
 
@@ -172,6 +173,7 @@ def build_index(rows: Rows, iris: IriScheme, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     os.close(handle)
+    make_readable(Path(temporary))  # mkstemp's 0600 would hide it from a server's user
     try:
         db = sqlite3.connect(temporary)
         db.execute("PRAGMA journal_mode = OFF")  # a new file: renamed into place or removed
@@ -247,6 +249,7 @@ class SearchIndex:
             try:
                 db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1",
                                      uri=True, check_same_thread=False)
+                db.execute("PRAGMA cache_size = -512")  # KiB per thread; the OS caches the file
                 db.execute("SELECT 1 FROM entry LIMIT 1")
             except sqlite3.Error as error:
                 raise OSError(f"{self.path}: not a search index ({error})") from None
