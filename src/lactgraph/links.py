@@ -10,23 +10,27 @@ and validates it with the entries, so the shapes check every link's IRI form.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .entries import turtle_prefixes
 from .iris import IriScheme
-from .link.prefixes import identifier_prefixes
+from .link.prefixes import expand, identifier_prefixes
 from .link.publish import accepted_sets, links_graph
 from .to_rdf import FABIO, SCHEMA
 from .turtle import TermWriter, blocks, header
 
 LINKS_FILE = "links.ttl"
+_IRIREF = re.compile(r'[^\x00-\x20<>"{}|^`\\]+')  # what SPARQL allows inside <...>
 
-_SUBJECTS = """SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{
+# Both anchored on what is few (the subjects the mappings name, the sameAs links) rather
+# than on every product and article: 3.5 s per build at 50,000 products, now milliseconds.
+_SUBJECTS = """SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {named} }} GRAPH <{graph}> {{
   {{ ?s a <{product}> }} UNION {{ ?s a <{article}> }} }} }}"""
 _REFERENCE_TARGETS = """SELECT ?o WHERE {{ GRAPH <{graph}> {{
-  ?s a <{article}> ; <{same_as}> ?o }} }}"""
+  ?s <{same_as}> ?o FILTER EXISTS {{ ?s a <{article}> }} }} }}"""
 
 
 class LinksFile:
@@ -46,11 +50,16 @@ class LinksFile:
     def text(self, store: ox.Store, data_graph: str) -> str:
         """The file's Turtle for the entries in data_graph of store (sorted, stable)."""
         iris = IriScheme(self.base)
+        sets = accepted_sets(self.mappings)
+        named = sorted({iri for ms in sets for mapping in ms.mappings
+                        if (iri := expand(mapping.subject_id, self.base))
+                        and _IRIREF.fullmatch(iri)})  # any other is reported unknown
         subjects = {row[0].value for row in store.query(_SUBJECTS.format(
-            graph=data_graph, product=iris.term("Product"), article=FABIO.JournalArticle))}
+            named=" ".join(f"<{iri}>" for iri in named), graph=data_graph,
+            product=iris.term("Product"), article=FABIO.JournalArticle))} if named else set()
         targets = [row[0].value for row in store.query(_REFERENCE_TARGETS.format(
             graph=data_graph, article=FABIO.JournalArticle, same_as=SCHEMA.sameAs))]
-        graph = links_graph(accepted_sets(self.mappings), subjects, targets, self.base)
+        graph = links_graph(sets, subjects, targets, self.base)
         return self._header + blocks(graph, self._terms)
 
     def current(self) -> str | None:
