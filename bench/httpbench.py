@@ -181,7 +181,7 @@ def run(project: Project, work: Path, store: Path, samples: dict[str, list[str]]
         "SPARQL (an entity)": ([_quote(f"SELECT ?p ?o WHERE {{ <{p}> ?p ?o }}")
                                 for p in samples["product"]],
                                "application/sparql-results+json"),
-        # last: a worker builds its search index on its first search (slow on a large graph)
+        # the name index the build wrote beside the store (opened by each worker at start)
         "name search": ([f"/search?q={urllib.parse.quote(t)}" for t in samples["term"]],
                         "text/html"),
     }

@@ -26,7 +26,6 @@ class Site:
     store_dir: Path | None  # opened read-only by the SPARQL workers (None: remote)
     iris: IriScheme
     urls: UrlMapper
-    built: bool = False  # the store is a build's generation, with its name index beside it
     _search: tuple[str, SearchIndex] | None = field(default=None, repr=False)
     _search_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -47,7 +46,7 @@ class Site:
             site = cls(settings, OxigraphStore(settings.store_dir), settings.store_dir, iris,
                        urls)
         elif built := current_store(settings):
-            site = cls(settings, OxigraphStore(built, BUILT_STORE), built, iris, urls, True)
+            site = cls(settings, OxigraphStore(built, BUILT_STORE), built, iris, urls)
         else:
             store_dir = cached_store(store_sources(settings, iris), settings.cache_path,
                                      settings.base)
@@ -68,7 +67,7 @@ class Site:
             return self._search[1]
 
     def _search_path(self, version: str) -> Path:
-        if self.built and self.store_dir and search_index_of(self.store_dir).exists():
+        if self.store_dir and search_index_of(self.store_dir).exists():  # a build's
             return search_index_of(self.store_dir)
         where = self.store_dir.resolve() if self.store_dir else self.settings.sparql_endpoint
         key = hashlib.sha256(f"{where}\0{self.iris.base}\0{version}".encode()).hexdigest()
