@@ -19,9 +19,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions["lactgraph"] = Site.open(settings)
 
-    from . import collections, dumps, entities, mappings, meta, pages, sitemap, sparql
+    from . import collections, dumps, entities, mappings, meta, pages, search, sitemap, sparql
 
-    for module in (sparql, entities, pages, meta, mappings, collections, dumps, sitemap):
+    for module in (sparql, entities, pages, search, meta, mappings, collections, dumps,
+                   sitemap):
         app.register_blueprint(module.blueprint)
     cors.init_app(app)
     security.init_app(app, settings.max_url_bytes)

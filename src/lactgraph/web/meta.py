@@ -17,7 +17,7 @@ from ..iris import IriScheme
 from ..jsonld_context import context_document
 from ..store import Store
 from ..vocab import PREFIXES
-from . import dumps, pages, urls
+from . import dumps, urls, vocabulary_pages
 from .context import site
 from .describe import ontology_graph, per_version, shapes_graph
 from .entities import document_response, not_acceptable, rdf_document, see_other
@@ -184,7 +184,8 @@ def ontology() -> Response:
 @blueprint.get("/ontology.<extension>")
 def ontology_document(extension: str) -> Response:
     return document_response(site().iris.ontology, extension,
-                             lambda: _whole("ontology", ontology_graph), pages.ontology_page)
+                             lambda: _whole("ontology", ontology_graph),
+                             vocabulary_pages.ontology_page)
 
 
 @blueprint.get("/shapes")
@@ -195,4 +196,5 @@ def shapes() -> Response:
 @blueprint.get("/shapes.<extension>")
 def shapes_document(extension: str) -> Response:
     return document_response(site().iris.shapes, extension,
-                             lambda: _whole("shapes", shapes_graph), pages.shapes_page)
+                             lambda: _whole("shapes", shapes_graph),
+                             vocabulary_pages.shapes_page)

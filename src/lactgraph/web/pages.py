@@ -1,209 +1,27 @@
-"""Pages for people: the home page, search, and the HTML form of every document.
+"""Pages for people: the home page and the HTML form of every entity's document.
 
-Views turn a description graph into plain page models (names, levels, links, text
-segments) and Jinja templates render them with autoescaping on: no literal from the data
-ever reaches the page unescaped, and no page model holds markup. Links from the data are
-kept only when they are http(s); colours only when they are hex colours.
-
-Search: pyoxigraph has no accent folding, so the index is built in Python from one
-SELECT of every searchable label (names, aliases, other writings, brand names, groups),
-once per store version, and ranked in Python (exact > prefix > substring, products
-first). A linear scan of tens of thousands of short strings takes milliseconds.
+The page models and the View they are read with are in view.py; the ontology and shapes
+pages in vocabulary_pages.py; search in search.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, jsonify, render_template, request
-from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.collection import Collection
+from flask import Blueprint, Response, render_template, request
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
 from ..link.publish import external_links
-from ..search_index import Entry
-from ..to_rdf import BIBO, C4O, CITO, DCTERMS, FOAF, PRISM, SCHEMA, SKOS, new_graph
-from ..vocab import PREFIXES
+from ..to_rdf import BIBO, C4O, CITO, DCTERMS, FOAF, PRISM, SCHEMA, SKOS
 from . import embedded, urls
 from .context import site
-from .describe import per_version
-from .negotiation import HTML, Format, choose_format
-from .renderers import DOCUMENT_FORMATS
+from .view import Level, Link, Reference, Section, Segment, Text, View, formats, safe_url
+from .view import levels as view_levels
 
 blueprint = Blueprint("pages", __name__)
 
-LANGUAGES = ("en", "es")  # the order names and texts are preferred in
-OWL = Namespace(PREFIXES["owl"])
-SH = Namespace(PREFIXES["sh"])
-MAX_QUERY = 200  # characters of a search query
-MAX_HITS = 50
-_COLOUR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
 _PARAGRAPH = re.compile(r"\n\s*\n|\r\n\s*\r\n")
-_JSON = Format("JSON", "application/json", "json", ("json",))
-
-
-def lg() -> Namespace:
-    return Namespace(site().iris.term(""))
-
-
-# --- page models -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Text:
-    """A literal as shown: its text and language tag (None for untagged)."""
-
-    value: str
-    lang: str | None = None
-
-
-@dataclass(frozen=True)
-class Level:
-    notation: int
-    name: Text
-    alt_name: Text | None
-    description: Text | None
-    colour: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Link:
-    name: Text
-    url: str | None  # None: not a followable URL (shown as text)
-    iri: str
-    level: Level | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of commentary text; an in-text citation carries the anchor it points at."""
-
-    text: str
-    href: str | None = None
-    title: str | None = None
-
-
-@dataclass
-class Reference:
-    number: int
-    anchor: str
-    link: Link
-    authors: list[str]
-    title: str | None
-    journal: str | None
-    year: str | None
-    citation: str | None
-    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
-
-
-@dataclass
-class Section:
-    heading: str
-    links: list[Link] = field(default_factory=list)
-    by_level: list[tuple[Level | None, list[Link]]] | None = None
-
-
-def _lang_rank(literal: Literal) -> int:
-    lang = literal.language
-    return LANGUAGES.index(lang) if lang in LANGUAGES else (len(LANGUAGES) if lang is None
-                                                             else len(LANGUAGES) + 1)
-
-
-def safe_url(value: Node | str | None) -> str | None:
-    """An http(s) URL fit for an href, else None (no javascript: or data: links)."""
-    text = str(value) if value is not None else ""
-    return text if text.startswith(("http://", "https://")) else None
-
-
-class View:
-    """Reads a description graph the way pages need it."""
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        self.lg = lg()
-        self.names = new_graph(site().iris.base).namespace_manager
-
-    def texts(self, node: Node, *predicates: URIRef) -> list[Text]:
-        literals = [o for p in predicates for o in self.graph.objects(node, p)
-                    if isinstance(o, Literal)]
-        literals.sort(key=lambda lit: (_lang_rank(lit), str(lit)))
-        return [Text(str(lit), lit.language) for lit in literals]
-
-    def text(self, node: Node, *predicates: URIRef) -> Text | None:
-        found = self.texts(node, *predicates)
-        return found[0] if found else None
-
-    def name(self, node: Node) -> Text:
-        return (self.text(node, SKOS.prefLabel, RDFS.label, DCTERMS.title)
-                or Text(self.qname(node)))
-
-    def qname(self, node: Node) -> str:
-        if isinstance(node, URIRef):
-            try:
-                return self.names.normalizeUri(node).strip("<>")
-            except ValueError:
-                return str(node)
-        return str(node)
-
-    def level_of_concept(self, concept: Node) -> Level | None:
-        notation = self.graph.value(concept, SKOS.notation)
-        if notation is None:
-            return None
-        colour = str(self.graph.value(concept, SCHEMA.color) or "")
-        return Level(
-            notation=int(notation), name=self.name(concept),
-            alt_name=self.text(concept, SKOS.altLabel),
-            description=self.text(concept, SKOS.definition),
-            colour=colour if _COLOUR.fullmatch(colour) else "#777777",
-            url=urls.page(str(concept)))
-
-    def level(self, node: Node) -> Level | None:
-        concept = self.graph.value(node, self.lg.riskLevel)
-        return self.level_of_concept(concept) if concept is not None else None
-
-    def link(self, node: Node, note: str | None = None) -> Link:
-        return Link(self.name(node), urls.page(str(node)), str(node), self.level(node), note)
-
-    def links(self, nodes: Iterable[Node]) -> list[Link]:
-        found = {self.link(node) for node in nodes if isinstance(node, URIRef)}
-        return sorted(found, key=lambda link: link.name.value.casefold())
-
-    def objects(self, node: Node, predicate: URIRef) -> list[Link]:
-        return self.links(self.graph.objects(node, predicate))
-
-    def subjects(self, predicate: URIRef, node: Node) -> list[Link]:
-        return self.links(self.graph.subjects(predicate, node))
-
-    def kinds(self, node: Node) -> list[Text]:
-        return [self.name(t) for t in sorted(self.graph.objects(node, RDF.type))]
-
-    def items(self, head: Node) -> list[Node]:
-        return list(Collection(self.graph, head)) if isinstance(head, BNode) else []
-
-    def by_level(self, links: list[Link]) -> list[tuple[Level | None, list[Link]]]:
-        groups: dict[int, tuple[Level | None, list[Link]]] = {}
-        for link in links:
-            key = link.level.notation if link.level else 99
-            groups.setdefault(key, (link.level, []))[1].append(link)
-        return [groups[key] for key in sorted(groups)]
-
-    def statements(self, node: Node) -> list[tuple[str, list[Link | Text]]]:
-        """Every statement about node, for the 'all statements' table."""
-        rows: dict[str, list[Link | Text]] = {}
-        for predicate, value in sorted(self.graph.predicate_objects(node)):
-            values = rows.setdefault(self.qname(predicate), [])
-            if isinstance(value, Literal):
-                values.append(Text(str(value), value.language))
-            elif isinstance(value, URIRef):
-                values.append(self.link(value))
-            else:
-                for item in self.items(value):
-                    values.append(self.link(item) if isinstance(item, URIRef)
-                                  else Text(str(item)))
-        return list(rows.items())
 
 
 # --- commentary with linked citations ----------------------------------------------------
@@ -391,7 +209,7 @@ def entity_page(iri: str, graph: Graph) -> str:
     page = {
         "iri": iri, "url": urls.url(iri), "name": view.name(node), "kinds": view.kinds(node),
         "level": level, "view": view, "statements": view.statements(node),
-        "formats": _formats(iri), "describe": urls.sparql_describe(iri),
+        "formats": formats(iri), "describe": urls.sparql_describe(iri),
         "source": safe_url(graph.value(node, FOAF.page)),
         "definitions": view.texts(node, SKOS.definition, RDFS.comment),
         "history": view.texts(node, SKOS.historyNote),
@@ -424,160 +242,6 @@ def _references_page(view: View, node: URIRef) -> dict[str, object]:
             "citing": sorted(citing, key=lambda link: link.url)}
 
 
-def _formats(iri: str) -> list[tuple[str, str]]:
-    return [(fmt.label, urls.document(iri, fmt.extension)) for fmt in DOCUMENT_FORMATS]
-
-
-# --- the ontology and the shapes ----------------------------------------------------------
-
-def _terms(view: View, kinds: Iterable[URIRef], namespace: str) -> list[dict[str, object]]:
-    nodes = sorted({s for kind in kinds for s in view.graph.subjects(RDF.type, kind)
-                    if isinstance(s, URIRef) and str(s).startswith(namespace)})
-    terms = []
-    for node in nodes:
-        terms.append({
-            "anchor": str(node)[len(namespace):], "iri": str(node), "url": urls.url(str(node)),
-            "labels": view.texts(node, RDFS.label), "comments": view.texts(node, RDFS.comment),
-            "kinds": view.kinds(node),
-            "domain": view.objects(node, RDFS.domain), "range": view.objects(node, RDFS.range),
-            "parents": view.objects(node, RDFS.subClassOf),
-            "unit": view.text(node, SCHEMA.unitText),
-            "matches": view.objects(node, SKOS.closeMatch) + view.objects(node, SKOS.exactMatch),
-            "see_also": view.objects(node, RDFS.seeAlso),
-        })
-    return terms
-
-
-def ontology_page(iri: str, graph: Graph) -> str:
-    view, namespace = View(graph), iri + "#"
-    lgns = view.lg
-    sections = [
-        ("Classes", _terms(view, [OWL.Class], namespace)),
-        ("Object properties", _terms(view, [OWL.ObjectProperty], namespace)),
-        ("Datatype properties", _terms(view, [OWL.DatatypeProperty, OWL.AnnotationProperty],
-                                       namespace)),
-        ("Pharmacokinetic variables", _terms(view, [lgns.PharmacokineticVariable], namespace)),
-        ("Citation resolution methods", _terms(view, [lgns.CitationResolutionMethod],
-                                               namespace)),
-    ]
-    node = URIRef(iri)
-    external = sorted({view.qname(s) for kind in (OWL.Class, OWL.ObjectProperty,
-                                                   OWL.DatatypeProperty, OWL.AnnotationProperty)
-                       for s in graph.subjects(RDF.type, kind)
-                       if isinstance(s, URIRef) and not str(s).startswith(namespace)})
-    scheme = URIRef(site().iris.risk_scheme)
-    levels = sorted((lvl for lvl in (view.level_of_concept(c) for c in
-                                     graph.objects(scheme, SKOS.hasTopConcept)) if lvl),
-                    key=lambda level: level.notation)
-    return render_template(
-        "ontology.html", iri=iri, name=view.name(node), view=view,
-        titles=view.texts(node, DCTERMS.title), descriptions=view.texts(node, DCTERMS.description),
-        version=graph.value(node, OWL.versionInfo), sections=sections, external=external,
-        levels=levels, scheme=view.link(scheme), formats=_formats(iri))
-
-
-def _shape_rows(view: View, shape: Node) -> list[dict[str, object]]:
-    rows = []
-    for prop in view.graph.objects(shape, SH.property):
-        path = view.graph.value(prop, SH.path)
-        constraints = []
-        for predicate, value in sorted(view.graph.predicate_objects(prop)):
-            if predicate in (SH.path, SH.name, SH.message, SH.description):
-                continue
-            shown = (", ".join(view.qname(i) for i in view.items(value))
-                     if isinstance(value, BNode) else view.qname(value)
-                     if isinstance(value, URIRef) else str(value))
-            constraints.append((view.qname(predicate), shown or "[…]"))
-        rows.append({"path": view.qname(path) if isinstance(path, URIRef) else "(a path)",
-                     "name": view.text(prop, SH.name), "message": view.text(prop, SH.message),
-                     "constraints": constraints})
-    return sorted(rows, key=lambda row: str(row["path"]))
-
-
-def shapes_page(iri: str, graph: Graph) -> str:
-    view, namespace = View(graph), iri + "#"
-    shapes = []
-    for shape in sorted(s for s in graph.subjects(RDF.type, SH.NodeShape)
-                        if str(s).startswith(namespace)):
-        shapes.append({
-            "anchor": str(shape)[len(namespace):], "label": view.text(shape, RDFS.label),
-            "comment": view.text(shape, RDFS.comment), "message": view.text(shape, SH.message),
-            "targets": [view.qname(t) for p in (SH.targetClass, SH.targetSubjectsOf,
-                                                SH.targetObjectsOf, SH.targetNode)
-                        for t in graph.objects(shape, p)],
-            "severity": view.qname(graph.value(shape, SH.severity) or SH.Violation),
-            "properties": _shape_rows(view, shape)})
-    node = URIRef(iri)
-    return render_template("shapes.html", iri=iri, name=view.name(node), shapes=shapes,
-                           comments=view.texts(node, RDFS.comment), formats=_formats(iri))
-
-
-# --- search ------------------------------------------------------------------------------
-
-def search(query: str) -> list[tuple[int, Entry]]:
-    """Ranked hits: (rank, entry), rank 0 exact, 1 prefix, 2 substring; one per entity."""
-    return site().search_index().search(query, MAX_HITS)
-
-
-def _levels() -> dict[int, Level]:
-    """The four levels as shown in badges (from the store's risk-level scheme)."""
-    def build() -> dict[int, Level]:
-        current = site()
-        scheme = current.iris.risk_scheme
-        graph = current.store.construct(f"""
-            PREFIX skos: <{PREFIXES['skos']}> PREFIX schema: <{PREFIXES['schema']}>
-            CONSTRUCT {{ ?c ?p ?o }} WHERE {{ ?c skos:inScheme <{scheme}> ; ?p ?o
-              FILTER(?p IN (skos:notation, skos:prefLabel, skos:altLabel, skos:definition,
-                            schema:color)) }}""")
-        view = View(graph)
-        levels = (view.level_of_concept(c) for c in set(graph.subjects()))
-        return {level.notation: level for level in levels if level}
-
-    return per_version("levels", build)
-
-
-def _hit(rank: int, entry: Entry, levels: dict[int, Level]) -> dict[str, object]:
-    products = [{"id": urls.url(iri), "page": urls.page(iri), "name": name,
-                 "riskLevel": level,
-                 "level": levels.get(level) if level is not None else None}
-                for iri, name, level in entry.products]
-    return {"label": Text(entry.label, entry.lang), "kind": entry.kind, "match": ("exact", "prefix",
-                                                                "substring")[rank],
-            "id": urls.url(entry.entity), "page": urls.page(entry.entity),
-            "products": products}
-
-
-@blueprint.get("/search")
-def search_view() -> Response:
-    """`/search?q=`: HTML for people, JSON by `Accept: application/json` or `format=json`."""
-    query = request.args.get("q", "")
-    wants = request.args.get("format", "").lower()
-    fmt = _JSON if wants == "json" else HTML if wants == "html" else choose_format(
-        request.headers.get("Accept"), (HTML, _JSON))
-    if len(query) > MAX_QUERY:
-        message = f"The query is too long: at most {MAX_QUERY} characters."
-        if fmt is _JSON:
-            return Response(jsonify(error=message).get_data(), 400,
-                            content_type="application/json")
-        return Response(render_template("error.html", status=400, title="Bad request",
-                                        message=message), 400,
-                        content_type="text/html; charset=utf-8")
-    levels = _levels()
-    hits = [_hit(rank, entry, levels) for rank, entry in search(query)]
-    if fmt is _JSON:
-        body = [{"label": h["label"].value, "language": h["label"].lang, "kind": h["kind"],
-                 "match": h["match"], "id": h["id"], "page": h["page"],
-                 "products": [{k: v for k, v in p.items() if k != "level"}
-                              for p in h["products"]]} for h in hits]
-        response = jsonify(query=query, results=body)
-    else:
-        response = Response(render_template("search.html", query=query, hits=hits),
-                            content_type="text/html; charset=utf-8")
-    if not request.args.get("format"):
-        response.headers["Vary"] = "Accept"
-    return response
-
-
 @blueprint.app_context_processor
 def template_globals() -> dict[str, object]:
     """What every template may use: the URL builder and the site (for its IRIs)."""
@@ -592,7 +256,7 @@ def home() -> str:
 
     figures = statistics()
     current = site()
-    levels = _levels()
+    levels = view_levels()
     per_level = [(level, figures.levels.get(current.iris.risk(number), 0))
                  for number, level in sorted(levels.items())]
     view = View(current.store.construct(
