@@ -20,6 +20,7 @@ blueprint = Blueprint("search", __name__)
 MAX_QUERY = 200  # characters of a search query
 MAX_HITS = 50
 _JSON = Format("JSON", "application/json", "json", ("json",))
+_MATCHES = ("exact", "prefix", "substring")  # by rank
 
 
 def search(query: str) -> list[tuple[int, Entry]]:
@@ -32,8 +33,7 @@ def _hit(rank: int, entry: Entry, levels: dict[int, Level]) -> dict[str, object]
                  "riskLevel": level,
                  "level": levels.get(level) if level is not None else None}
                 for iri, name, level in entry.products]
-    return {"label": Text(entry.label, entry.lang), "kind": entry.kind, "match": ("exact", "prefix",
-                                                                "substring")[rank],
+    return {"label": Text(entry.label, entry.lang), "kind": entry.kind, "match": _MATCHES[rank],
             "id": urls.url(entry.entity), "page": urls.page(entry.entity),
             "products": products}
 
