@@ -205,8 +205,11 @@ def update_index(rows: Rows, iris: IriScheme, path: Path, changed: Collection[st
         gone = db.execute("SELECT id, key FROM entry JOIN changed ON entity = iri").fetchall()
         db.executemany("INSERT INTO entry_text(entry_text, rowid, key) VALUES ('delete', ?, ?)",
                        gone)
-        db.executemany("DELETE FROM entry_product WHERE entry = ?", ((i,) for i, _ in gone))
-        db.executemany("DELETE FROM entry WHERE id = ?", ((i,) for i, _ in gone))
+        db.execute("CREATE TEMP TABLE gone(id INTEGER PRIMARY KEY)")
+        db.executemany("INSERT INTO gone VALUES (?)", ((i,) for i, _ in gone))
+        # one pass over entry_product (not indexed by entry: one scan per row took 0.5 s)
+        db.execute("DELETE FROM entry_product WHERE entry IN gone")
+        db.execute("DELETE FROM entry WHERE id IN gone")
         added = _insert(db, entries(rows, iris, affected))
         db.executemany("INSERT INTO entry_text(rowid, key) VALUES (?, ?)", added)
     db.close()
