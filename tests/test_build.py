@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,7 +19,7 @@ from lactgraph.blockfile import BlockFile
 from lactgraph.buildcache import BUILD_CODE
 from lactgraph.config import Settings
 from lactgraph.entries import turtle_prefixes
-from lactgraph.generations import current_store
+from lactgraph.generations import current_store, search_index_of
 from lactgraph.iris import IriScheme
 from lactgraph.rdfio import RDF_SUFFIXES
 from lactgraph.turtle import TermWriter, blocks, header
@@ -177,6 +179,25 @@ def test_the_build_leaves_a_store_that_serve_can_open(tmp_path):
     assert not [p for p in (project / "graph").rglob("*") if p.suffix in RDF_SUFFIXES
                 and p.name not in ("lactgraph.ttl", "links.ttl")], \
         "the server would load these as data"
+
+
+def test_what_the_build_publishes_is_readable_by_a_server_of_another_user(tmp_path):
+    """Temporary files and folders are made 0600/0700; a server run as another user (a
+    curator builds, www-data serves) must still open the store and the name index."""
+    umask = os.umask(0o022)
+    try:
+        project = scratch_project(tmp_path)
+        _build(project)
+    finally:
+        os.umask(umask)
+    store = current_store(Settings(project_dir=project))
+    published = [store, search_index_of(store), *store.iterdir(),
+                 *(project / "graph").glob("*.ttl")]
+    for path in published:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o044 == 0o044, f"{path}: {oct(mode)}"
+        if path.is_dir():
+            assert mode & 0o011 == 0o011, f"{path}: {oct(mode)}"
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):

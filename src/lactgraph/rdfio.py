@@ -233,11 +233,11 @@ class _XmlCheck:
 
 
 def make_readable(path: Path) -> None:
-    """Give a temporary file (made 0600) the mode any file the user writes gets: what the
-    build publishes must be readable by the server's user."""
+    """Give a temporary file or folder (made 0600 or 0700) the mode any the user makes
+    gets: what the build publishes must be readable by the server's user."""
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

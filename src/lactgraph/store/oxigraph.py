@@ -20,7 +20,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from ..errors import LactgraphError
-from ..rdfio import DATASET_FORMATS, RDF_SUFFIXES, refuse_doctype, to_rdflib
+from ..rdfio import DATASET_FORMATS, RDF_SUFFIXES, make_readable, refuse_doctype, to_rdflib
 from . import Store
 
 # A file to load and the named graph it goes into (None: the file names its graphs).
@@ -40,6 +40,7 @@ def load_store(sources: list[Source], directory: Path) -> None:
     """Load files into a new store at directory, atomically (a temp dir, then rename)."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".loading-{os.getpid()}-", dir=directory.parent))
+    make_readable(staging)  # it becomes the store: another user's server opens it
     try:
         store = ox.Store(str(staging))
         for path, graph in sources:
