@@ -60,9 +60,9 @@ _RESOLUTION_TERMS = {
 }
 
 
-def new_graph(base: str) -> Graph:
+def new_graph(base: str, store: str = "default") -> Graph:
     """An empty graph with the project's prefixes bound (so Turtle output is readable)."""
-    graph = Graph(bind_namespaces="none")
+    graph = Graph(store=store, bind_namespaces="none")
     for prefix, namespace in lactgraph_prefixes(base).items():
         graph.bind(prefix, namespace)
     return graph

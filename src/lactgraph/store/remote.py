@@ -44,7 +44,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from ..errors import LactgraphError
 from ..iris import IriScheme
-from . import Store
+from . import FAST_STORE, Store
 from .querypool import (
     BOOLEAN,
     GRAPH,
@@ -319,9 +319,9 @@ class RemoteStore(Store):
 
     def construct(self, query: str) -> Graph:
         body, rdf_format = self._triples(query, self.graphs, self.graphs, self.timeout)
-        parsed = Graph().parse(data=body, format="nt" if rdf_format is ox.RdfFormat.N_TRIPLES
-                               else "turtle")
-        graph = Graph()
+        parsed = Graph(store=FAST_STORE).parse(
+            data=body, format="nt" if rdf_format is ox.RdfFormat.N_TRIPLES else "turtle")
+        graph = Graph(store=FAST_STORE)
         for s, p, o in parsed:
             graph.add((s, p, _plain(o)))
         return graph

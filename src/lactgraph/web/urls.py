@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..iris import UrlMapper
+from ..store import FAST_STORE
 from ..to_rdf import new_graph
 from .context import site
 
@@ -112,7 +113,7 @@ def localise(graph: Graph) -> Graph:
     writes 5.0), so that the Turtle, N-Triples and JSON-LD of a document are isomorphic.
     """
     mapping = mapper()
-    result = new_graph(mapping.public)
+    result = new_graph(mapping.public, store=FAST_STORE)
     for s, p, o in graph:
         result.add((_mapped(s, mapping.to_url), _mapped(p, mapping.to_url),
                     _mapped(o, mapping.to_url)))
