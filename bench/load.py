@@ -12,7 +12,7 @@ What it does, in one run, all on 127.0.0.1, stopping by itself:
    expensive query is cut, and the SPARQL budget off: every connection comes from
    127.0.0.1, one client, which a budget would 429 for its cheap queries too; the budget
    has its own tests (tests/web/test_ratelimit.py).
-3. Warms up (cheap requests, not counted: the first search of a worker builds its index),
+3. Warms up (cheap requests, not counted: query processes start, per-worker caches fill),
    measures a baseline (/healthz on the same connections), then runs the mix: entity
    documents (.ttl, .html, .jsonld over every product; half of the requests), search and
    cheap SPARQL (a fifth each) and, one request in ten, a cross-product COUNT that cannot
@@ -637,8 +637,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the mix (60)")
     parser.add_argument("--baseline-seconds", type=float, default=5.0)
     parser.add_argument("--warmup-seconds", type=float, default=10.0,
-                        help="cheap requests first, not counted (10): each worker builds its "
-                             "search index once")
+                        help="cheap requests first, not counted (10): query processes "
+                             "start and per-worker caches fill")
     parser.add_argument("--expensive-percent", type=float, default=EXPENSIVE_PERCENT,
                         help="share of expensive queries in the mix (10; 0 to isolate the rest)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
