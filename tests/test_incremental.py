@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,7 +22,6 @@ from lactgraph import generations
 from lactgraph.build import build
 from lactgraph.config import Settings
 from lactgraph.generations import current_id, current_store, search_index_of, store_folder
-from lactgraph.search_index import index_rows
 from lactgraph.synth import write_corpus
 from lactgraph.vocab import RISK_LEVELS
 
@@ -72,8 +72,15 @@ def _store_quads(project: Path) -> set[ox.Quad]:
 
 
 def _search_entries(project: Path) -> list[tuple]:
-    """The name index the build left beside its store (the incremental one was patched)."""
-    entries = index_rows(search_index_of(current_store(_settings(project))))
+    """The name index the build left beside its store (the incremental one was patched),
+    without row ids."""
+    index = search_index_of(current_store(_settings(project)))
+    db = sqlite3.connect(f"{index.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        entries = db.execute("SELECT key, label, lang, kind, entity, products FROM entry "
+                             "ORDER BY key, entity, label, lang").fetchall()
+    finally:
+        db.close()
     assert len(entries) > PRODUCTS  # products, and their aliases, brands, writings, groups
     return entries
 

@@ -35,6 +35,7 @@ RDF_SUFFIXES = {
 }
 DATASET_FORMATS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)  # files that name their graphs
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+IRI_CHARACTER = r'[^<>"{}|^`\\\x00-\x20]'  # what may stand inside <...> in SPARQL and Turtle
 DEFAULT_MAX_RDF_BYTES = 2**30  # per file; LACTGRAPH_MAX_RDF_BYTES overrides it
 MAX_XML_DEPTH = 256  # elements inside each other in an RDF/XML file
 _CHUNK = 2**20

@@ -215,16 +215,6 @@ def update_index(rows: Rows, iris: IriScheme, path: Path, changed: Collection[st
     db.close()
 
 
-def index_rows(path: Path) -> list[tuple]:
-    """The index's content, without row ids (to compare two index files)."""
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return db.execute("SELECT key, label, lang, kind, entity, products FROM entry "
-                          "ORDER BY key, entity, label, lang").fetchall()
-    finally:
-        db.close()
-
-
 # --- searching ---------------------------------------------------------------------------
 
 _RANKED = """

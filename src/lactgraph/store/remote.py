@@ -44,6 +44,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from ..errors import LactgraphError
 from ..iris import IriScheme
+from ..rdfio import IRI_CHARACTER
 from . import FAST_STORE, Store
 from .querypool import (
     BOOLEAN,
@@ -130,7 +131,7 @@ def _error(endpoint: str, error: Exception) -> RemoteError:
 
 # --- the dataset of a public query ------------------------------------------------------
 
-_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_IRI = rf"<{IRI_CHARACTER}*>"
 _TOKENS = re.compile(rf"""
     (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*''' | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
              | '(?:[^'\\\n\r]|\\.)*' | "(?:[^"\\\n\r]|\\.)*")

@@ -43,8 +43,6 @@ _SHAPE_STRUCTURE = ("sh:property", "sh:not", "sh:or", "sh:and", "sh:xone", "sh:i
                     "sh:path", "sh:inversePath", "sh:alternativePath", "sh:zeroOrMorePath",
                     "sh:oneOrMorePath", "sh:zeroOrOnePath", "sh:languageIn",
                     "sh:ignoredProperties", "sh:sparql", "rdf:first", "rdf:rest")
-
-
 _CITES = URIRef(PREFIXES["cito"] + "citesAsEvidence")
 
 
@@ -116,8 +114,7 @@ def describe(store: Store, iris: IriScheme, iri: str) -> Graph | None:
     references = sorted(str(node) for node in cited if isinstance(node, URIRef))
     if references:
         graph += store.construct(_authors_query(references, iris))
-    own = {iri} | {node for node in _named(graph) if node.startswith(f"{iri}#")}
-    neighbours = sorted(_named(graph) - own)
+    neighbours = sorted(n for n in _named(graph) if n != iri and not n.startswith(f"{iri}#"))
     if neighbours:  # and, in the same query, the neighbours' risk levels
         graph += store.construct(_summary_query(neighbours, iris))
     return graph
