@@ -4,6 +4,7 @@ worker restarts)."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import pytest
@@ -109,6 +110,28 @@ def test_a_query_that_left_the_fast_lane_goes_straight_to_the_other_worker(meter
         assert answer.status_code == 503, answer.text
         counts.append(value(scrape(metered), restarts))
     assert [after - before for before, after in pairwise(counts)] == [2, 1]
+
+
+@pytest.fixture(scope="module")
+def three_workers(start_server):
+    """A fast lane and two other query workers, a 2 s deadline, no budget."""
+    server = start_server("--graph", str(FIXTURE_GRAPH), "--query-timeout", "2",
+                          "--query-workers", "3", "--sparql-budget", "0")
+    assert sparql(server, QUICK).status_code == 200
+    return server
+
+
+def test_a_query_waiting_for_the_fast_lane_follows_its_twin_out_of_it(three_workers):
+    """Two copies of a new expensive query at once: the second waits for the fast lane
+    while the first leaves it, then goes straight to the other workers. Three restarts
+    (one fast-lane exit, two time-outs); four if the second ran its own fast-lane time."""
+    query = EXPENSIVE + " # twins"
+    restarts = "lactgraph_sparql_worker_restarts_total"
+    before = value(scrape(three_workers), restarts)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: sparql(three_workers, query), range(2)))
+    assert [answer.status_code for answer in answers] == [503, 503]
+    assert value(scrape(three_workers), restarts) - before == 3
 
 
 def test_paths_do_not_become_series(metered):

@@ -200,6 +200,29 @@ def test_cheap_queries_are_answered_while_expensive_ones_hold_the_other_workers(
         assert future.result()[0].status_code == 503
 
 
+def test_a_cheap_query_waits_for_the_fast_lane_rather_than_behind_expensive_ones(patient):
+    """Two new expensive queries in a row hold the fast lane for longer than its limit
+    while known ones hold the other worker: a cheap query queued behind them waits for the
+    fast lane and is answered, where going to the other worker once the fast lane had been
+    busy for its limit cost it the whole deadline (503), as under load (bench/LOAD.md)."""
+    known = f"{EXPENSIVE} # known"
+    assert _ask(patient, SIMPLE).status_code == 200  # the workers are up
+    assert _ask(patient, known).status_code == 503  # now known to be slow
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        held = [pool.submit(_ask, patient, known) for _ in range(2)]  # the other worker
+        time.sleep(0.3)
+        new = [pool.submit(_ask, patient, f"{EXPENSIVE} # new 1")]  # the fast lane, 0.5 s
+        time.sleep(0.3)
+        new.append(pool.submit(_ask, patient, f"{EXPENSIVE} # new 2"))  # next in line
+        time.sleep(0.1)
+        response, started, ended = _timed(patient, SIMPLE)  # behind both
+        assert not any(future.done() for future in held)
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"][0]["o"]["value"] == "0007"
+    assert ended - started < 5.0
+    assert all(future.result().status_code == 503 for future in held + new)
+
+
 def test_the_pool_keeps_working_after_a_timeout(limited):
     for _ in range(2):  # each time a worker is killed and replaced
         assert _ask(limited, EXPENSIVE).status_code == 503

@@ -59,6 +59,9 @@ SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
 STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store (not query time)
 FAST_LIMIT = 0.5  # seconds a query may run in the fast lane (see QueryPool)
 KNOWN_SLOW = 1024  # query texts remembered as too slow for the fast lane
+# The other lanes' long queries yield the CPU to the pages: measured 12 -> 20 req/s in a
+# mix. The fast lane is not niced: its queries are short and a client waits for each.
+SLOW_LANE_NICENESS = 19
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -330,10 +333,10 @@ def _outcome(store: ox.Store | None, job: QueryJob, opening_error: str | None) -
         return ("failed", f"{type(error).__name__}: {error}")
 
 
-def _serve(conn: Connection, store_dir: str, parent_pid: int) -> None:
+def _serve(conn: Connection, store_dir: str, parent_pid: int, niceness: int) -> None:
     """A worker's life: open the store, say ready, answer jobs until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    os.nice(19)  # public queries yield the CPU to the pages: measured 12 -> 20 req/s in a mix
+    os.nice(niceness)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     store, opening_error = None, None
     try:
@@ -357,10 +360,10 @@ class _Worker:
     """One worker process, the parent's end of its pipe, and the lane it serves in."""
 
     def __init__(self, context: multiprocessing.context.BaseContext, store_dir: Path,
-                 lane: queue.Queue[_Worker]) -> None:
+                 lane: queue.Queue[_Worker], niceness: int) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(child, str(store_dir), os.getpid()),
+            target=_serve, args=(child, str(store_dir), os.getpid(), niceness),
             name="lactgraph-sparql-worker", daemon=True,
         )
         self.process.start()
@@ -396,8 +399,12 @@ class QueryPool:
     so never wait behind expensive ones, which would otherwise hold every worker until
     the deadline; an expensive query pays `fast_limit` more and a worker restart, once:
     the pool remembers the last `KNOWN_SLOW` query texts that left the fast lane and sends
-    them straight to the other workers (crawlers repeat their queries; under load, the
-    same expensive query arriving again and again kept the fast lane busy restarting).
+    them straight to the other workers, those already waiting for the fast lane included
+    (crawlers repeat their queries; under load, the same expensive query arriving again
+    and again kept the fast lane busy restarting).
+    A query waits for the fast lane (up to the time-out) rather than for the other
+    workers: under load those are held by expensive queries, and cheap queries that went
+    to them when the fast lane was busy for a moment got 503 (bench/LOAD.md).
     on_replace is called for each worker stopped and replaced (a time-out, a death, a
     query leaving the fast lane).
     """
@@ -424,7 +431,8 @@ class QueryPool:
         atexit.register(self.close)
 
     def _start(self, lane: queue.Queue[_Worker]) -> _Worker:
-        worker = _Worker(self._context, self.store_dir, lane)
+        niceness = 0 if lane is self._fast else SLOW_LANE_NICENESS
+        worker = _Worker(self._context, self.store_dir, lane, niceness)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -465,12 +473,10 @@ class QueryPool:
         digest = hashlib.sha256(job.query.encode("utf-8", "surrogatepass")).hexdigest()
         if self._fast is not None and not self._known_slow(digest):
             try:
-                return self._run_on_a_worker(self._fast, job, retry=True)
+                return self._run_on_a_worker(self._fast, job, digest, retry=True)
             except _TooSlowForTheFastLane:
                 self._remember_slow(digest)
-            except QueryTimeout:
-                pass  # the fast lane stayed busy: the other workers may be free
-        return self._run_on_a_worker(self._idle, job, retry=True)
+        return self._run_on_a_worker(self._idle, job, digest, retry=True)
 
     def _known_slow(self, digest: str) -> bool:
         with self._lock:
@@ -485,11 +491,14 @@ class QueryPool:
             if len(self._slow) > KNOWN_SLOW:
                 self._slow.popitem(last=False)
 
-    def _run_on_a_worker(self, lane: queue.Queue[_Worker], job: QueryJob,
+    def _run_on_a_worker(self, lane: queue.Queue[_Worker], job: QueryJob, digest: str,
                          retry: bool) -> QueryAnswer:
         fast = lane is self._fast
         limit = self.fast_limit if fast else self.timeout
-        worker = self._take(lane, time.monotonic() + limit)
+        worker = self._take(lane, time.monotonic() + self.timeout)
+        if fast and self._known_slow(digest):  # the same text left the fast lane meanwhile
+            lane.put(worker)
+            raise _TooSlowForTheFastLane
         try:
             outcome = self._ask(worker, job, limit, fast)
         except (EOFError, OSError):
@@ -497,7 +506,7 @@ class QueryPool:
             # retry on a fresh worker; a query that kills workers fails the second time.
             self._replace(worker)
             if retry:
-                return self._run_on_a_worker(lane, job, retry=False)
+                return self._run_on_a_worker(lane, job, digest, retry=False)
             raise QueryFailed("a SPARQL worker stopped unexpectedly") from None
         except BaseException:
             self._replace(worker)
