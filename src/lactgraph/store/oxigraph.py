@@ -163,9 +163,16 @@ class OxigraphStore(Store):
 
     def construct(self, query: str) -> Graph:
         graph = Graph(store=FAST_STORE)
+        terms: dict = {}  # an answer repeats its subjects and predicates: convert each once
+
+        def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+            found = terms.get(node)
+            if found is None:
+                found = terms[node] = to_rdflib(node)
+            return found
+
         for triple in self._query(query):
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
-                       to_rdflib(triple.object)))
+            graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
         return graph
 
     def ask(self, query: str) -> bool:

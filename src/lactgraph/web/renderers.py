@@ -59,8 +59,8 @@ def compact_jsonld(graph: Graph, base: str) -> dict[str, Any]:
     dataset = [{"subject": _pyld_term(s), "predicate": _pyld_term(p), "object": _pyld_term(o)}
                for s, p, o in graph]
     expanded = jsonld.from_rdf({"@default": dataset}, {"useNativeTypes": True})
-    return jsonld.compact(expanded, {"@context": context(base)},
-                          {"documentLoader": _no_fetch})
+    return jsonld.compact(expanded, {"@context": context(base)},  # from_rdf's is expanded
+                          {"documentLoader": _no_fetch, "skipExpansion": True})
 
 
 def _json_ld(graph: Graph, target: Target) -> str:

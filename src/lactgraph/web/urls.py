@@ -114,7 +114,14 @@ def localise(graph: Graph) -> Graph:
     """
     mapping = mapper()
     result = new_graph(mapping.public, store=FAST_STORE)
+    terms: dict[Node, Node] = {}  # a graph repeats its subjects and predicates: map each once
+
+    def local(term: Node) -> Node:
+        found = terms.get(term)
+        if found is None:
+            found = terms[term] = _mapped(term, mapping.to_url)
+        return found
+
     for s, p, o in graph:
-        result.add((_mapped(s, mapping.to_url), _mapped(p, mapping.to_url),
-                    _mapped(o, mapping.to_url)))
+        result.add((local(s), local(p), local(o)))
     return result
