@@ -402,9 +402,10 @@ class QueryPool:
     them straight to the other workers, those already waiting for the fast lane included
     (crawlers repeat their queries; under load, the same expensive query arriving again
     and again kept the fast lane busy restarting).
-    A query waits for the fast lane (up to the time-out) rather than for the other
-    workers: under load those are held by expensive queries, and cheap queries that went
-    to them when the fast lane was busy for a moment got 503 (bench/LOAD.md).
+    A query waits for the fast lane rather than for the other workers: under load those
+    are held by expensive queries, and cheap queries that went to them when the fast lane
+    was busy for a moment got 503 (bench/LOAD.md). Waiting for workers, in both lanes,
+    ends one time-out after the query arrived (then 503); running, another at most.
     on_replace is called for each worker stopped and replaced (a time-out, a death, a
     query leaving the fast lane).
     """
@@ -471,12 +472,13 @@ class QueryPool:
         if self._closed:
             raise QueryFailed("the SPARQL worker pool is closed")
         digest = hashlib.sha256(job.query.encode("utf-8", "surrogatepass")).hexdigest()
+        waiting = time.monotonic() + self.timeout  # for a worker, in whichever lanes
         if self._fast is not None and not self._known_slow(digest):
             try:
-                return self._run_on_a_worker(self._fast, job, digest, retry=True)
+                return self._run_on_a_worker(self._fast, job, digest, waiting, retry=True)
             except _TooSlowForTheFastLane:
                 self._remember_slow(digest)
-        return self._run_on_a_worker(self._idle, job, digest, retry=True)
+        return self._run_on_a_worker(self._idle, job, digest, waiting, retry=True)
 
     def _known_slow(self, digest: str) -> bool:
         with self._lock:
@@ -492,10 +494,10 @@ class QueryPool:
                 self._slow.popitem(last=False)
 
     def _run_on_a_worker(self, lane: queue.Queue[_Worker], job: QueryJob, digest: str,
-                         retry: bool) -> QueryAnswer:
+                         waiting: float, retry: bool) -> QueryAnswer:
         fast = lane is self._fast
         limit = self.fast_limit if fast else self.timeout
-        worker = self._take(lane, time.monotonic() + self.timeout)
+        worker = self._take(lane, waiting)
         if fast and self._known_slow(digest):  # the same text left the fast lane meanwhile
             lane.put(worker)
             raise _TooSlowForTheFastLane
@@ -506,7 +508,7 @@ class QueryPool:
             # retry on a fresh worker; a query that kills workers fails the second time.
             self._replace(worker)
             if retry:
-                return self._run_on_a_worker(lane, job, digest, retry=False)
+                return self._run_on_a_worker(lane, job, digest, waiting, retry=False)
             raise QueryFailed("a SPARQL worker stopped unexpectedly") from None
         except BaseException:
             self._replace(worker)
