@@ -223,6 +223,26 @@ def test_a_cheap_query_waits_for_the_fast_lane_rather_than_behind_expensive_ones
     assert all(future.result().status_code == 503 for future in held + new)
 
 
+def test_a_query_waits_for_workers_one_time_out_in_all(patient):
+    """A new expensive query queued behind others for the fast lane, then sent on to a
+    worker held by known-slow queries, gets its 503 one time-out (6 s) after it arrived,
+    not a time-out after it left the fast lane (about 9 s here)."""
+    known = f"{EXPENSIVE} # known, bound"
+    assert _ask(patient, known).status_code == 503  # now known to be slow
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        held = [pool.submit(_ask, patient, known) for _ in range(2)]  # the other worker
+        time.sleep(0.3)
+        ahead = []
+        for n in range(3):  # each holds the fast lane for 0.5 s and a restart
+            ahead.append(pool.submit(_ask, patient, f"{EXPENSIVE} # ahead {n}"))
+            time.sleep(0.1)
+        response, started, ended = _timed(patient, f"{EXPENSIVE} # behind them")
+        others = [future.result() for future in held + ahead]
+    assert response.status_code == 503, response.text
+    assert 5.5 < ended - started < 7.3
+    assert all(other.status_code == 503 for other in others)
+
+
 def test_the_pool_keeps_working_after_a_timeout(limited):
     for _ in range(2):  # each time a worker is killed and replaced
         assert _ask(limited, EXPENSIVE).status_code == 503
