@@ -38,6 +38,7 @@ from .dumps import FOLDER, MANIFEST, write_dumps
 from .entries import EntryRenderer, import_file
 from .errors import LactgraphError, SourceError
 from .iris import IriScheme
+from .jsonld_context import context
 from .links import LINKS_FILE
 from .merge import merge_entries, merge_products
 from .readers import READERS, read_source
@@ -165,13 +166,14 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
     if not outcome.report.conforms:
         raise ValidationFailed(outcome.report)
     if dumps:
-        _write_dumps(graph_dir, [graph_dir / GRAPH_FILE, graph_dir / LINKS_FILE],
+        _write_dumps(graph_dir, [graph_dir / GRAPH_FILE, graph_dir / LINKS_FILE], base,
                      changed=outcome.mode != "unchanged", jobs=jobs)
     return Built(graph_dir / GRAPH_FILE, len(merged.entries), outcome.report,
                  merged.warnings, imported, outcome.mode, outcome.units, outcome.validated)
 
 
-def _write_dumps(graph_dir: Path, files: list[Path], changed: bool, jobs: int) -> None:
+def _write_dumps(graph_dir: Path, files: list[Path], base: str, changed: bool,
+                 jobs: int) -> None:
     """The dumps of the published files, when the graph changed or the dumps' manifest
     (written last) is older than the graph: a build killed before its dumps were written."""
     manifest = graph_dir / FOLDER / MANIFEST
@@ -179,7 +181,8 @@ def _write_dumps(graph_dir: Path, files: list[Path], changed: bool, jobs: int) -
     if not changed and manifest.is_file() and manifest.stat().st_mtime_ns >= newest:
         return
     size = sum(path.stat().st_size for path in files)
-    write_dumps(files, graph_dir / FOLDER, jobs=jobs if size > PARALLEL_BYTES else 1,
+    write_dumps(files, graph_dir / FOLDER, context(base),
+                jobs=jobs if size > PARALLEL_BYTES else 1,
                 cache=_cache_folder(graph_dir) / "dumps.sqlite")
 
 

@@ -8,7 +8,7 @@ A harvester that wants everything takes one file instead of walking the collecti
   splittable, streamable;
 - `lactgraph.jsonld.gz`: one JSON-LD document compacted with the published context, the
   context given inline so that it expands offline, with no fetch (its IRIs are the
-  canonical ones, so the context is the package's, at the default base);
+  canonical ones, so the context is the package's for the graph's base);
 - `manifest.jsonl`: one JSON object per dump (file, media type, compression, bytes,
   SHA-256, triples), which the web layer reads for DCAT, VoID and the dumps' ETags. JSON
   Lines rather than `.json` because the server loads every `.json` under `graph/` as
@@ -291,9 +291,10 @@ def write_dumps(files: Sequence[Path], out_dir: Path, context: dict[str, Any] | 
     into out_dir.
 
     context: the JSON-LD context to compact with (by default the published one at the
-    default base: dumps carry canonical IRIs); jobs: processes compacting JSON-LD (more
-    than one pays on a large graph only: each process starts in about a second); cache:
-    a file keeping compacted subjects between builds (none: compact everything).
+    default base; the build gives the one of its base: dumps carry canonical IRIs);
+    jobs: processes compacting JSON-LD (more than one pays on a large graph only: each
+    process starts in about a second); cache: a file keeping compacted subjects between
+    builds (none: compact everything).
     """
     context = published_context() if context is None else context
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ gives the same IRI, so entries merge by construction).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Protocol
 
@@ -60,11 +60,13 @@ _RESOLUTION_TERMS = {
 }
 
 
-def new_graph(base: str, store: str = "default") -> Graph:
-    """An empty graph with the project's prefixes bound (so Turtle output is readable)."""
+def new_graph(base: str, store: str = "default",
+              to_url: Callable[[str], str] | None = None) -> Graph:
+    """An empty graph with the project's prefixes for data under base bound (so Turtle
+    output is readable); to_url maps them as a server maps its documents' IRIs."""
     graph = Graph(store=store, bind_namespaces="none")
     for prefix, namespace in lactgraph_prefixes(base).items():
-        graph.bind(prefix, namespace)
+        graph.bind(prefix, to_url(namespace) if to_url else namespace)
     return graph
 
 

@@ -14,7 +14,9 @@ from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from lactgraph.iris import UrlMapper
 from lactgraph.jsonld_context import context, context_document
+from lactgraph.vocab import DEFAULT_BASE
 
 KEYWORDS = {"@context", "@id", "@type", "@graph", "@value", "@language", "@list", "@none",
             "@reverse", "@index", "@set"}
@@ -44,7 +46,10 @@ def test_context_is_served_and_shipped(server):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/ld+json")
     served = response.json()["@context"]
-    assert served == context(server.url)  # the package file, rebased onto this origin
+    # the package file with its IRIs mapped onto this origin, as the documents' are
+    assert served == context(to_url=UrlMapper(DEFAULT_BASE, server.url).to_url)
+    assert served["product"] == server.url + "product/"
+    assert served["lg"] == server.url + "ontology#"  # the default base: vocabulary served here
     packaged = context_document()["@context"]
     assert packaged["lg"] == "https://w3id.org/lactgraph/ontology#"
     assert "@vocab" not in packaged

@@ -4,7 +4,8 @@ The same map serves the SSSOM files (their `curie_map`), Turtle prefixes, the JS
 context and the SPARQL query page, so a CURIE means the same IRI everywhere. It has three
 sections:
 
-- `lactgraph`: our own namespaces, written against the default base and rebased on demand;
+- `lactgraph`: our own namespaces, written against the default base; those of the data
+  are rebased on demand (`rebase`), the vocabulary's stay;
 - `vocabularies`: the standard vocabularies we reuse (what `vocab.PREFIXES` holds);
 - `identifiers`: outside identifier namespaces as curies "extended prefix map" records.
   Their synonyms (other spellings of the prefix, other IRI forms such as identifiers.org
@@ -89,11 +90,25 @@ def vocabulary_prefixes() -> dict[str, str]:
     return dict(_committed()["vocabularies"])
 
 
-def own_prefixes(base: str | None = None) -> dict[str, str]:
-    """Our own namespaces (lg, product, reference...) for a base IRI."""
+# What lies under the default base and is vocabulary, not data: the ontology, its shapes,
+# the risk levels and their scheme. It stays there whatever the data's base (a
+# vocabulary's namespace does not move with the data that uses it: iris.IriScheme).
+_VOCABULARY_PATHS = ("ontology", "shapes", "risk/", "risk-levels")
+
+
+def rebase(iri: str, base: str) -> str:
+    """An IRI written against the default base, for data minted under base: the data's
+    namespaces move with the base, the vocabulary's stay; any other string is unchanged."""
     default = default_base()
-    base = base or default
-    return {prefix: base + namespace[len(default):]
+    if not iri.startswith(default) or iri[len(default):].startswith(_VOCABULARY_PATHS):
+        return iri
+    return base + iri[len(default):]
+
+
+def own_prefixes(base: str | None = None) -> dict[str, str]:
+    """Our own namespaces (lg, product, reference...) for data under a base IRI."""
+    base = base or default_base()
+    return {prefix: rebase(namespace, base)
             for prefix, namespace in _committed()["lactgraph"].items()}
 
 

@@ -33,7 +33,6 @@ from rdflib import Literal
 from werkzeug.http import is_resource_modified
 
 from .. import __version__
-from ..jsonld_context import context as published_context
 from ..rdfio import to_rdflib
 from ..to_rdf import new_graph
 from . import urls
@@ -83,7 +82,7 @@ class _Compactor:
     """Turns canonical IRIs into the keys and CURIEs of the published context (mapped)."""
 
     def __init__(self) -> None:
-        terms = published_context(urls.public_base())
+        terms = urls.served_context()
         self.prefixes = {key: value for key, value in terms.items()
                          if isinstance(value, str) and value.endswith(("/", "#"))}
         self.classes = {self.expand(value): key for key, value in terms.items()
@@ -183,8 +182,8 @@ def rdf_text(document: dict[str, object], fmt: Format) -> str:
     """A JSON-LD document of this module in another RDF format (contexts given in hand)."""
     if fmt.name == JSON_LD.name:
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    inline = {**document, "@context": [published_context(urls.public_base()), HYDRA_CONTEXT]}
-    graph = new_graph(urls.public_base())
+    inline = {**document, "@context": [urls.served_context(), HYDRA_CONTEXT]}
+    graph = new_graph(site().iris.base, to_url=urls.mapper().to_url)
     graph.bind("hydra", HYDRA_CONTEXT["hydra"])
     for quad in ox.parse(json.dumps(inline).encode(), format=ox.RdfFormat.JSON_LD):
         graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))

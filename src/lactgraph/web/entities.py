@@ -84,7 +84,7 @@ def see_other(iri: str, exists: bool, formats: tuple[Format, ...] = DOCUMENT_FOR
 
 def rdf_document(graph: Graph, fmt: Format) -> str:
     """A graph of canonical IRIs as an RDF document served here (IRIs mapped to the origin)."""
-    target = Target(urls.public_base(), urls.absolute("meta.jsonld_context"))
+    target = Target(urls.served_context(), urls.absolute("meta.jsonld_context"))
     return render(urls.localise(graph), fmt, target)
 
 

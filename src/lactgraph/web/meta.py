@@ -14,7 +14,6 @@ from flask import Blueprint, Response, request
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from ..iris import IriScheme
-from ..jsonld_context import context_document
 from ..store import Store
 from ..vocab import PREFIXES
 from . import dumps, urls, vocabulary_pages
@@ -163,7 +162,7 @@ def dataset() -> Response:
 @blueprint.get("/context.jsonld")
 def jsonld_context() -> Response:
     """The published JSON-LD context, for IRIs mapped onto this server."""
-    body = json.dumps(context_document(urls.public_base()), ensure_ascii=False, indent=2)
+    body = json.dumps(urls.served_context_document(), ensure_ascii=False, indent=2)
     response = Response(body + "\n", content_type="application/ld+json; charset=utf-8")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"

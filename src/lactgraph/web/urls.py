@@ -13,6 +13,7 @@ like everything else: they dereference at /ontology on the same server.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import g, has_request_context, request, url_for
@@ -20,6 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..iris import UrlMapper
+from ..jsonld_context import context_document
 from ..store import FAST_STORE
 from ..to_rdf import new_graph
 from .context import site
@@ -39,6 +41,18 @@ def mapper() -> UrlMapper:
 def public_base() -> str:
     """The URL the base IRI is mapped onto (ends with '/')."""
     return mapper().public
+
+
+def served_context_document() -> dict[str, Any]:
+    """The published JSON-LD context as this server serves it: for the data's base, its
+    IRIs mapped onto the origin as those of the documents are, so that a document's keys
+    expand to the IRIs of its Turtle."""
+    return context_document(site().iris.base, mapper().to_url)
+
+
+def served_context() -> dict[str, Any]:
+    """The context object of served_context_document()."""
+    return served_context_document()["@context"]
 
 
 def url(iri: str) -> str:
@@ -113,7 +127,7 @@ def localise(graph: Graph) -> Graph:
     writes 5.0), so that the Turtle, N-Triples and JSON-LD of a document are isomorphic.
     """
     mapping = mapper()
-    result = new_graph(mapping.public, store=FAST_STORE)
+    result = new_graph(site().iris.base, store=FAST_STORE, to_url=mapping.to_url)
     terms: dict[Node, Node] = {}  # a graph repeats its subjects and predicates: map each once
 
     def local(term: Node) -> Node:
