@@ -101,7 +101,7 @@ def test_sigterm_stops_at_the_end_of_the_grace_period(start_server, slow_graph):
 @LINUX
 def test_a_worker_killed_mid_query_is_replaced_and_no_other_request_fails(start_server,
                                                                           slow_graph):
-    # A long time-out: the workers run at nice 19, and the flood of requests below can
+    # A long time-out: the slow lane runs at nice 19, and the flood of requests below can
     # starve the retried query for seconds; this test is about killing, not timing.
     server = start_server("--graph", str(slow_graph), "--query-workers", "2",
                           "--query-timeout", "60")
@@ -132,6 +132,10 @@ def test_a_worker_killed_mid_query_is_replaced_and_no_other_request_fails(start_
     assert others and set(others) == {200, 404}, others
     replaced = _workers(server.process.pid)
     assert len(replaced) == 2 and not replaced & workers
+    metrics = requests.get(server.url + "metrics", timeout=10).text
+    died = [line for line in metrics.splitlines()
+            if line.startswith('lactgraph_sparql_worker_restarts_total{reason="died"}')]
+    assert died and float(died[0].split()[-1]) >= 1, metrics  # counted as deaths
 
 
 # --- starting: a whole store or one clear error -------------------------------------------

@@ -16,6 +16,8 @@ from .routes import FIXTURE_GRAPH
 
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
 QUICK = "ASK { ?s ?p ?o }"
+RESTARTS = "lactgraph_sparql_worker_restarts_total"
+REASONS = ("fast_lane", "timeout", "died")
 
 Samples = dict[tuple[str, frozenset], float]
 
@@ -45,6 +47,11 @@ def scrape(server) -> Samples:
 
 def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def restarts(samples: Samples) -> dict[str, float]:
+    """Worker restarts so far, by reason."""
+    return {reason: value(samples, RESTARTS, reason=reason) for reason in REASONS}
 
 
 def sparql(server, query: str) -> requests.Response:
@@ -95,21 +102,25 @@ def test_counters_move_with_requests_and_queries(metered):
     assert moved("lactgraph_sparql_timeouts_total") == 1
     assert moved("lactgraph_sparql_rate_limited_total") == 1
     # the expensive query left the fast lane (its worker replaced), then was stopped at 1 s
-    assert moved("lactgraph_sparql_worker_restarts_total") == 2
+    assert moved(RESTARTS, reason="fast_lane") == 1
+    assert moved(RESTARTS, reason="timeout") == 1
+    assert moved(RESTARTS, reason="died") == 0
 
 
 def test_a_query_that_left_the_fast_lane_goes_straight_to_the_other_worker(metered):
     """The second time, the known-slow query costs one restart (its time-out), not two.
     Each run from a client of its own: one such query spends a client's 1 s budget."""
     query = EXPENSIVE + " # a text of its own: known to no other test"
-    restarts = "lactgraph_sparql_worker_restarts_total"
-    counts = [value(scrape(metered), restarts)]
+    counts = [restarts(scrape(metered))]
     for address in ("127.0.0.3", "127.0.0.4"):
         answer = client(address).get(metered.url + "sparql", params={"query": query},
                                      timeout=30)
         assert answer.status_code == 503, answer.text
-        counts.append(value(scrape(metered), restarts))
-    assert [after - before for before, after in pairwise(counts)] == [2, 1]
+        counts.append(restarts(scrape(metered)))
+    moved = [{reason: after[reason] - before[reason] for reason in REASONS}
+             for before, after in pairwise(counts)]
+    assert moved == [{"fast_lane": 1, "timeout": 1, "died": 0},
+                     {"fast_lane": 0, "timeout": 1, "died": 0}]
 
 
 @pytest.fixture(scope="module")
@@ -123,15 +134,16 @@ def three_workers(start_server):
 
 def test_a_query_waiting_for_the_fast_lane_follows_its_twin_out_of_it(three_workers):
     """Two copies of a new expensive query at once: the second waits for the fast lane
-    while the first leaves it, then goes straight to the other workers. Three restarts
-    (one fast-lane exit, two time-outs); four if the second ran its own fast-lane time."""
+    while the first leaves it, then goes straight to the other workers. One fast-lane
+    exit and two time-outs; two exits if the second ran its own fast-lane time."""
     query = EXPENSIVE + " # twins"
-    restarts = "lactgraph_sparql_worker_restarts_total"
-    before = value(scrape(three_workers), restarts)
+    before = restarts(scrape(three_workers))
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = list(pool.map(lambda _: sparql(three_workers, query), range(2)))
     assert [answer.status_code for answer in answers] == [503, 503]
-    assert value(scrape(three_workers), restarts) - before == 3
+    after = restarts(scrape(three_workers))
+    assert {reason: after[reason] - before[reason] for reason in REASONS} == {
+        "fast_lane": 1, "timeout": 2, "died": 0}
 
 
 def test_paths_do_not_become_series(metered):

@@ -59,6 +59,7 @@ SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
 STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store (not query time)
 FAST_LIMIT = 0.5  # seconds a query may run in the fast lane (see QueryPool)
 KNOWN_SLOW = 1024  # query texts remembered as too slow for the fast lane
+TIMED_OUT, LEFT_FAST_LANE, DIED = "timeout", "fast_lane", "died"  # why a worker was replaced
 # The other lanes' long queries yield the CPU to the pages: measured 12 -> 20 req/s in a
 # mix. The fast lane is not niced: its queries are short and a client waits for each.
 SLOW_LANE_NICENESS = 19
@@ -406,13 +407,13 @@ class QueryPool:
     are held by expensive queries, and cheap queries that went to them when the fast lane
     was busy for a moment got 503 (bench/LOAD.md). Waiting for workers, in both lanes,
     ends one time-out after the query arrived (then 503); running, another at most.
-    on_replace is called for each worker stopped and replaced (a time-out, a death, a
-    query leaving the fast lane).
+    on_replace(reason) is called for each worker stopped and replaced: TIMED_OUT,
+    LEFT_FAST_LANE (its query goes on elsewhere) or DIED.
     """
 
     def __init__(self, store_dir: Path, workers: int = 2, timeout: float = 10.0,
                  fast_limit: float = FAST_LIMIT,
-                 on_replace: Callable[[], object] | None = None) -> None:
+                 on_replace: Callable[[str], object] | None = None) -> None:
         self.store_dir = Path(store_dir)
         self.timeout = timeout
         self.fast_limit = fast_limit
@@ -438,12 +439,12 @@ class QueryPool:
             self._all.add(worker)
         return worker
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker, reason: str) -> None:
         worker.stop()
         with self._lock:
             self._all.discard(worker)
         if self.on_replace is not None:
-            self.on_replace()
+            self.on_replace(reason)
         if not self._closed:
             worker.lane.put(self._start(worker.lane))
 
@@ -462,7 +463,7 @@ class QueryPool:
                                    self.retry_after) from None
             if worker.process.is_alive():
                 return worker
-            self._replace(worker)  # it died while idle (the OOM killer, a signal)
+            self._replace(worker, DIED)  # while idle (the OOM killer, a signal)
 
     def run(self, job: QueryJob) -> QueryAnswer:
         """The answer to a job, or QueryRefused, QuerySyntaxError, QueryTimeout, QueryFailed."""
@@ -506,12 +507,18 @@ class QueryPool:
         except (EOFError, OSError):
             # The worker died: killed while idle (seen only now), or by this query. One
             # retry on a fresh worker; a query that kills workers fails the second time.
-            self._replace(worker)
+            self._replace(worker, DIED)
             if retry:
                 return self._run_on_a_worker(lane, job, digest, waiting, retry=False)
             raise QueryFailed("a SPARQL worker stopped unexpectedly") from None
+        except _TooSlowForTheFastLane:
+            self._replace(worker, LEFT_FAST_LANE)
+            raise
+        except QueryTimeout:
+            self._replace(worker, TIMED_OUT)
+            raise
         except BaseException:
-            self._replace(worker)
+            self._replace(worker, DIED)  # it did not start, or was left mid-answer
             raise
         lane.put(worker)
         return _result(outcome)

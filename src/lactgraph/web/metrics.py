@@ -6,8 +6,9 @@
   (`ok`, `bad_query`, `not_acceptable`, `timeout`, `failed`); its `_count` counts them;
 - `lactgraph_sparql_timeouts_total`, `lactgraph_sparql_rate_limited_total`: queries
   stopped at the deadline, and refused with 429 before running;
-- `lactgraph_sparql_worker_restarts_total`: worker processes replaced (killed at the
-  deadline or at the fast lane's limit, or found dead);
+- `lactgraph_sparql_worker_restarts_total{reason}`: worker processes replaced, killed at
+  the deadline (`timeout`) or at the fast lane's limit (`fast_lane`: the query goes on in
+  another worker), or found dead or broken (`died`);
 - the process's own CPU, memory and file descriptors (`process_*`).
 
 Each app has its own registry (two apps in one process do not mix their counts). No label
@@ -57,8 +58,8 @@ class Metrics:
             "SPARQL queries refused (429) because their client had spent its budget.",
             registry=self.registry)
         self.worker_restarts = Counter(
-            "lactgraph_sparql_worker_restarts", "SPARQL worker processes replaced.",
-            registry=self.registry)
+            "lactgraph_sparql_worker_restarts", "SPARQL worker processes replaced, by reason.",
+            ("reason",), registry=self.registry)
         ProcessCollector(registry=self.registry)
 
     def count_request(self, response: Response) -> Response:
@@ -86,8 +87,10 @@ def metrics() -> Metrics:
 
 
 def query_pool(store_dir: Path, workers: int, timeout: float) -> QueryPool:
-    """A worker pool whose restarts this app's metrics count."""
-    return QueryPool(store_dir, workers, timeout, on_replace=metrics().worker_restarts.inc)
+    """A worker pool whose restarts this app's metrics count, by reason."""
+    restarts = metrics().worker_restarts
+    return QueryPool(store_dir, workers, timeout,
+                     on_replace=lambda reason: restarts.labels(reason).inc())
 
 
 def init_app(app: Flask) -> None:
