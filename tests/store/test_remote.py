@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic
 
 from lactgraph.config import Settings
 from lactgraph.errors import LactgraphError
+from lactgraph.iris import UrlMapper
 from lactgraph.push import Server, add_push_command, batches, dataset_parts, push
 from lactgraph.rdfio import read_graph
 from lactgraph.store.querypool import QueryJob, QueryRefused, QuerySyntaxError, execute
@@ -26,6 +27,7 @@ from lactgraph.store.remote import (
     dataset_graphs,
     public_dataset,
 )
+from lactgraph.web.context import Site
 from lactgraph.web.describe import describe
 
 from ..conftest import ROOT, free_port
@@ -150,6 +152,34 @@ def test_pushing_again_replaces_the_graph(virtuoso, pushed, tmp_path):
     assert store.ask(f"ASK {{ <{MESOTHERAPY}> ?p ?o }}")
     assert third.version != first.version
     assert store.version().endswith(third.version)
+
+
+def test_each_push_gets_its_name_index_and_the_cache_keeps_two(virtuoso, pushed, tmp_path):
+    """A server on a remote store gathers a name index per version of the store; after
+    a push it gathers a new one and removes those older than the one before it."""
+    target = f"{IRIS.base}graph/search-index-test"
+    source = read_graph([ROOT / "graph"])
+    dropped = [next(source.triples((URIRef(MESOTHERAPY), URIRef(predicate), None)))
+               for predicate in ("https://schema.org/breastfeedingWarning",
+                                 "http://purl.org/dc/terms/modified")]
+    cache = tmp_path / "cache"
+    site = Site(Settings(project_dir=ROOT, sparql_endpoint=virtuoso.sparql, cache_dir=cache),
+                RemoteStore(virtuoso.sparql, [target], version_ttl=0), None, IRIS,
+                UrlMapper(IRIS.base, None))
+    gathered = []
+    for version in range(3):  # one triple fewer each time: three versions of the store
+        if version:
+            source.remove(dropped[version - 1])
+        folder = tmp_path / f"graph-{version}"
+        folder.mkdir()
+        source.serialize(folder / "lactgraph.ttl", format="turtle")
+        push(dataset_parts(Settings(project_dir=ROOT, graph_dir=folder), target),
+             loader(virtuoso), say=quiet)
+        hits = site.search_index().search("Mesotherapy", 5)
+        assert hits[0][1].entity == MESOTHERAPY
+        gathered.append(sorted(cache.glob("search-*.sqlite")))
+    assert [len(files) for files in gathered] == [1, 2, 2]
+    assert gathered[0][0] not in gathered[2]  # the oldest went; the one before stays
 
 
 def test_sparql_update_batches_give_the_same_graphs_as_the_graph_store(

@@ -63,15 +63,39 @@ class Site:
                 path = self._search_path(version)
                 if not path.exists():
                     build_index(store_rows(self.store), self.iris, path)
+                    _remove_older(path, self._gathered_prefix())
                 self._search = (version, SearchIndex(path))
             return self._search[1]
 
     def _search_path(self, version: str) -> Path:
         if self.store_dir and search_index_of(self.store_dir).exists():  # a build's
             return search_index_of(self.store_dir)
+        return self.settings.cache_path / f"{self._gathered_prefix()}{_digest(version)}.sqlite"
+
+    def _gathered_prefix(self) -> str:
+        """How the names of this store's gathered indexes start (one per version)."""
         where = self.store_dir.resolve() if self.store_dir else self.settings.sparql_endpoint
-        key = hashlib.sha256(f"{where}\0{self.iris.base}\0{version}".encode()).hexdigest()
-        return self.settings.cache_path / f"search-{key[:20]}.sqlite"
+        return f"search-{_digest(f'{where} {self.iris.base}')}-"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _remove_older(kept: Path, prefix: str) -> None:
+    """Remove the store's indexes of older versions but the last one, which a worker that
+    has not seen the new version yet may still open (a remote store changes with each
+    push: without this the cache grows by an index each time)."""
+    def age(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:  # another worker removed it meanwhile
+            return 0.0
+
+    older = sorted((path for path in kept.parent.glob(f"{prefix}*.sqlite") if path != kept),
+                   key=age, reverse=True)
+    for path in older[1:]:
+        path.unlink(missing_ok=True)
 
 
 def store_sources(settings: Settings, iris: IriScheme) -> list[Source]:
