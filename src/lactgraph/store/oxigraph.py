@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -163,14 +164,7 @@ class OxigraphStore(Store):
 
     def construct(self, query: str) -> Graph:
         graph = Graph(store=FAST_STORE)
-        terms: dict = {}  # an answer repeats its subjects and predicates: convert each once
-
-        def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-            found = terms.get(node)
-            if found is None:
-                found = terms[node] = to_rdflib(node)
-            return found
-
+        term = cache(to_rdflib)  # an answer repeats its subjects and predicates: once each
         for triple in self._query(query):
             graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
         return graph

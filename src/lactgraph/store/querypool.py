@@ -391,6 +391,9 @@ class _TooSlowForTheFastLane(Exception):
     """A query still running at the fast lane's limit (it was stopped there)."""
 
 
+_REPLACED_FOR = {_TooSlowForTheFastLane: LEFT_FAST_LANE, QueryTimeout: TIMED_OUT}
+
+
 class QueryPool:
     """Worker processes that run public queries, each stopped at the deadline.
 
@@ -511,14 +514,8 @@ class QueryPool:
             if retry:
                 return self._run_on_a_worker(lane, job, digest, waiting, retry=False)
             raise QueryFailed("a SPARQL worker stopped unexpectedly") from None
-        except _TooSlowForTheFastLane:
-            self._replace(worker, LEFT_FAST_LANE)
-            raise
-        except QueryTimeout:
-            self._replace(worker, TIMED_OUT)
-            raise
-        except BaseException:
-            self._replace(worker, DIED)  # it did not start, or was left mid-answer
+        except BaseException as error:  # a limit; else it did not start, or was left mid-answer
+            self._replace(worker, _REPLACED_FOR.get(type(error), DIED))
             raise
         lane.put(worker)
         return _result(outcome)

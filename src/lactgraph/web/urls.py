@@ -13,6 +13,7 @@ like everything else: they dereference at /ontology on the same server.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -128,14 +129,7 @@ def localise(graph: Graph) -> Graph:
     """
     mapping = mapper()
     result = new_graph(site().iris.base, store=FAST_STORE, to_url=mapping.to_url)
-    terms: dict[Node, Node] = {}  # a graph repeats its subjects and predicates: map each once
-
-    def local(term: Node) -> Node:
-        found = terms.get(term)
-        if found is None:
-            found = terms[term] = _mapped(term, mapping.to_url)
-        return found
-
+    local = cache(partial(_mapped, to_url=mapping.to_url))  # subjects and predicates repeat
     for s, p, o in graph:
         result.add((local(s), local(p), local(o)))
     return result
