@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, FOAF, SKOS, XSD
 
 import lactgraph
 from lactgraph.blockfile import BlockFile
-from lactgraph.buildcache import BUILD_CODE
+from lactgraph.buildcache import BUILD_CODE, IMPORT_CODE
 from lactgraph.config import Settings
 from lactgraph.entries import turtle_prefixes
 from lactgraph.generations import current_store, search_index_of
@@ -59,8 +59,8 @@ def test_building_twice_gives_byte_identical_files(tmp_path):
     assert _build(project) == _build(project)
 
 
-PUBLISHED = ("lactgraph.ttl", "links.ttl", "dumps/manifest.jsonl", "dumps/lactgraph.ttl.gz",
-             "dumps/lactgraph.nt.gz", "dumps/lactgraph.jsonld.gz")
+PUBLISHED = ("lactgraph.ttl", "links.ttl", "statistics.ttl", "dumps/manifest.jsonl",
+             "dumps/lactgraph.ttl.gz", "dumps/lactgraph.nt.gz", "dumps/lactgraph.jsonld.gz")
 
 
 @pytest.fixture(scope="module")
@@ -171,13 +171,14 @@ def test_the_build_leaves_a_store_that_serve_can_open(tmp_path):
     names = {graph.value for graph in store.named_graphs()}
     iris = IriScheme()
     links = f"{iris.base}graph/links"  # no named graph while there are no links
-    assert names - {links} == {f"{iris.base}graph/lactgraph", iris.ontology, iris.shapes}
+    assert names - {links} == {f"{iris.base}graph/lactgraph", f"{iris.base}graph/statistics",
+                               iris.ontology, iris.shapes}
     data = ox.Dataset(store.quads_for_pattern(None, None, None,
                                               ox.NamedNode(f"{iris.base}graph/lactgraph")))
     turtle = Graph().parse(project / "graph" / "lactgraph.ttl")
     assert len(data) == len(turtle)
     assert not [p for p in (project / "graph").rglob("*") if p.suffix in RDF_SUFFIXES
-                and p.name not in ("lactgraph.ttl", "links.ttl")], \
+                and p.name not in ("lactgraph.ttl", "links.ttl", "statistics.ttl")], \
         "the server would load these as data"
 
 
@@ -229,15 +230,12 @@ def _imports(package: Path, module: str) -> set[str]:
         or package.joinpath(*name.split(".")[1:], "__init__.py").exists())}
 
 
-def test_the_code_version_covers_every_module_a_build_runs():
-    """The cache and the incremental state are keyed by BUILD_CODE: a module the build
-    imports but BUILD_CODE misses would leave a stale cache after it changed. (The web
-    layer is imported for the store's layout only, which each generation's manifest
-    checks; errors, settings and the command line shape nothing the build writes.)"""
+def _missed(roots: list[str], listed: tuple[str, ...], layout_only: tuple[str, ...]
+            ) -> list[str]:
+    """The package's modules the roots import (transitively) that no listed path covers."""
     package = Path(lactgraph.__file__).parent
-    listed = [package / name for name in BUILD_CODE]
-    layout_only = ("lactgraph.web", "lactgraph.errors", "lactgraph.config", "lactgraph.store")
-    seen, todo = set(), ["lactgraph.build", "lactgraph.publication"]
+    covered = [package / name for name in listed]
+    seen, todo = set(), list(roots)
     while todo:
         module = todo.pop()
         if module in seen or module.startswith(layout_only):
@@ -245,6 +243,23 @@ def test_the_code_version_covers_every_module_a_build_runs():
         seen.add(module)
         todo.extend(_imports(package, module))
     files = {package.joinpath(*m.split(".")[1:]).with_suffix(".py") for m in seen}
-    missed = sorted(str(f.relative_to(package)) for f in files if f.exists()
-                    and not any(f == root or f.is_relative_to(root) for root in listed))
-    assert missed == []
+    return sorted(str(f.relative_to(package)) for f in files if f.exists()
+                  and not any(f == root or f.is_relative_to(root) for root in covered))
+
+
+def test_the_code_version_covers_every_module_a_build_runs():
+    """The incremental state is keyed by BUILD_CODE: a module the build imports but
+    BUILD_CODE misses would leave a stale state after it changed. (The web layer is
+    imported for the store's layout only, which each generation's manifest checks;
+    errors, settings and the command line shape nothing the build writes.)"""
+    layout_only = ("lactgraph.web", "lactgraph.errors", "lactgraph.config", "lactgraph.store")
+    assert _missed(["lactgraph.build", "lactgraph.publication"], BUILD_CODE,
+                   layout_only) == []
+
+
+def test_the_import_version_covers_every_module_an_import_runs():
+    """The import cache is keyed by IMPORT_CODE alone (a change to the publishing code
+    must not re-import 50,000 sources): every module that renders an entry is in it."""
+    assert _missed(["lactgraph.entries", "lactgraph.buildcache"], IMPORT_CODE,
+                   ("lactgraph.errors",)) == []
+    assert "publication.py" not in IMPORT_CODE and "statistics_file.py" in BUILD_CODE

@@ -156,10 +156,45 @@ def test_an_incremental_build_equals_a_full_build(corpus, tmp_path):
     built = (incremental / "graph" / "lactgraph.ttl").read_bytes()
     assert built == (scratch / "graph" / "lactgraph.ttl").read_bytes(), touched
     assert built != b"" and b"aaa-new-entry" in built
+    statistics = (incremental / "graph" / "statistics.ttl").read_bytes()
+    assert statistics == (scratch / "graph" / "statistics.ttl").read_bytes()
     assert _store_quads(incremental) == _store_quads(scratch)
     assert _search_entries(incremental) == _search_entries(scratch)
     assert again.report == full.report
     assert again.products == full.products == PRODUCTS
+
+
+LATEST = """SELECT ?product ?date WHERE {{ {where} ?product dcterms:modified ?date }}
+ORDER BY DESC(?date) ?product LIMIT {limit}"""
+
+
+def test_the_statistics_give_what_the_scans_give(corpus, tmp_path):
+    """Products per level and the latest updates, from graph/statistics.ttl in the store,
+    equal the answers of queries over every product."""
+    project = _project(tmp_path, corpus)
+    _build(project)
+    store = ox.Store.read_only(str(current_store(_settings(project))))
+    prefixes = ("PREFIX lg: <https://w3id.org/lactgraph/ontology#>\n"
+                "PREFIX void: <http://rdfs.org/ns/void#>\n"
+                "PREFIX dcterms: <http://purl.org/dc/terms/>\n")
+
+    def rows(query: str) -> list[tuple[str, ...]]:
+        return [tuple(term.value for term in row)
+                for row in store.query(prefixes + query, use_default_graph_as_union=True)]
+
+    per_level = dict(rows("SELECT ?l ?n WHERE { ?s lg:subsetRiskLevel ?l ; void:entities ?n }"))
+    scanned = dict(rows("SELECT ?l (COUNT(?p) AS ?n) WHERE { ?p a lg:Product ; "
+                        "lg:riskLevel ?l } GROUP BY ?l"))
+    assert len(per_level) == 4 and sum(map(int, per_level.values())) >= PRODUCTS
+    assert {level: n for level, n in per_level.items() if n != "0"} == scanned
+    subset = "?dataset lg:recentlyUpdatedProduct ?product ."
+    assert len(rows(LATEST.format(where=subset, limit=1000))) >= 100
+    for limit in (1, 20, 100):
+        assert rows(LATEST.format(where=subset, limit=limit)) == rows(
+            LATEST.format(where="?product a lg:Product .", limit=limit))
+    (latest,) = rows("SELECT ?d WHERE { <https://w3id.org/lactgraph/dataset> "
+                     "dcterms:modified ?d }")
+    assert latest[0] == rows(LATEST.format(where="", limit=1))[0][1]
 
 
 def test_a_build_without_changes_writes_nothing(corpus, tmp_path):

@@ -42,31 +42,48 @@ CREATE INDEX IF NOT EXISTS shared_by_entry ON shared (eid);
 """
 _RACY_NS = 2_000_000_000  # a file changed this close to its hashing is hashed again
 _PACKAGE = Path(__file__).resolve().parent
-# The code whose output the cache (rendered entries) and a generation's state (merge,
-# findings) hold: a change to any of it makes the next build a full one. A module the
-# build comes to import must be listed (tests/test_build.py checks it).
-BUILD_CODE = (
+# The code whose output the import cache holds (rendered entries and their merge facts):
+# a change to any of it makes the next build import every source again.
+IMPORT_CODE = (
     "sources", "data", "records.py", "readers.py", "merge.py", "iris.py", "vocab.py",
-    "link/prefixes.py", "link/targets.py", "link/publish.py", "link/sssom.py",
-    "link/subjects.py", "links.py", "dumps.py", "jsonld_context.py", "to_rdf.py",
-    "turtle.py", "entries.py", "buildcache.py",
-    "assemble.py", "blockfile.py", "publication.py", "generations.py", "shacl_sparql.py",
-    "validate.py", "rdfio.py", "store/oxigraph.py", "build.py", "search_index.py",
+    "link/prefixes.py", "link/targets.py", "to_rdf.py", "turtle.py", "entries.py",
+    "buildcache.py",
+)
+# ... and the code whose output a generation's state holds (the merge, the Turtle, the
+# store, the findings): a change to any of it makes the next build a full one, from the
+# cache. A module the build comes to import must be listed (tests/test_build.py checks
+# both lists).
+BUILD_CODE = (
+    *IMPORT_CODE, "link/publish.py", "link/sssom.py", "link/subjects.py", "links.py",
+    "dumps.py", "jsonld_context.py", "assemble.py", "blockfile.py", "publication.py",
+    "generations.py", "shacl_sparql.py", "validate.py", "rdfio.py", "store/oxigraph.py",
+    "build.py", "search_index.py", "statistics_file.py",
 )
 
 
-@cache
-def code_version() -> str:
-    """A digest of the code that reads, renders, merges and validates entries (not of the
-    rest of the package: a change to the web layer leaves the cache as it is)."""
+def _digest(names: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
-    for name in BUILD_CODE:
+    for name in names:
         root = _PACKAGE / name
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if path.suffix in {".py", ".json"}:
                 digest.update(str(path.relative_to(_PACKAGE)).encode() + b"\0")
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@cache
+def import_version() -> str:
+    """A digest of the code that reads and renders entries (the import cache's key)."""
+    return _digest(IMPORT_CODE)
+
+
+@cache
+def code_version() -> str:
+    """A digest of the code that reads, renders, merges and validates entries (not of the
+    rest of the package: a change to the web layer leaves the cache and the state as they
+    are)."""
+    return _digest(BUILD_CODE)
 
 
 def file_digest(path: Path) -> str:
@@ -89,12 +106,12 @@ class ImportCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = self._open(path)
         version = self.db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
-        if version is None or version[0] != code_version():
+        if version is None or version[0] != import_version():
             self.db.close()  # made by other code: start afresh (faster than deleting rows)
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             self.db = self._open(path)
-            self.db.execute("INSERT INTO meta VALUES ('version', ?)", (code_version(),))
+            self.db.execute("INSERT INTO meta VALUES ('version', ?)", (import_version(),))
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
@@ -275,7 +292,7 @@ class ImportCache:
 
 
 def source_key(path: Path, digest: str, base: str) -> str:
-    text = "\0".join((code_version(), base, str(path), digest))
+    text = "\0".join((import_version(), base, str(path), digest))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

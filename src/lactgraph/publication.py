@@ -51,6 +51,7 @@ from .links import LINKS_FILE, LinksFile
 from .rdfio import make_readable, read_graph, to_rdflib
 from .search_index import build_index, oxigraph_rows, update_index
 from .shacl_sparql import StoreValidator, Unsupported
+from .statistics_file import StatisticsFile
 from .store.oxigraph import StoreUnusable, load_store, open_store
 from .turtle import header
 from .validate import Report, load_rules, report_of, validate_graph
@@ -76,6 +77,7 @@ class Publication:
                  mappings: Path, jobs: int = 1, progress: bool = False) -> None:
         self.target = target
         self.links = LinksFile(target.parent / LINKS_FILE, mappings, base)
+        self.statistics = StatisticsFile(target.parent, base)
         self.work = work / "staged"  # the new Turtle file before it replaces the target
         self.graph_dir = target.parent
         self.shapes = shapes
@@ -99,7 +101,8 @@ class Publication:
 
         found = store_sources(self.settings, self.iris)
         data, rules = found[:-2], found[-2:]
-        for path, graph in ((self.target, self.data_graph), (self.links.path, self.links.graph)):
+        for path, graph in ((self.target, self.data_graph), (self.links.path, self.links.graph),
+                            (self.statistics.path, self.statistics.graph)):
             if all(known.resolve() != path.resolve() for known, _ in data):
                 data = sorted([*data, (path, graph)])
         return [*data, *rules]
@@ -120,15 +123,16 @@ class Publication:
                 if not changes and self._links_unchanged(previous[0]):
                     return Outcome(previous[1].report, "unchanged")  # nothing to write
             staging = staging_folder(self.graph_dir)
-            staged = {self.target: self._staged_file(self.target),
-                      self.links.path: self._staged_file(self.links.path)}
+            staged = {path: self._staged_file(path) for path in
+                      (self.target, self.links.path, self.statistics.path)}
             try:
                 if previous is not None:
                     findings = self._incremental(previous, changes, staging / "db", staged)
                 else:
                     findings = self._full(assembler, staging / "db", staged)
                 report = (report_of(f for _, f in findings) if findings is not None
-                          else validate_graph(read_graph(list(staged.values())),
+                          else validate_graph(read_graph([staged[self.target],
+                                                          staged[self.links.path]]),
                                               *self._rules()))
                 if report.conforms:
                     state = BuildState(self.base, code_version(), products, stubs, report,
@@ -188,6 +192,7 @@ class Publication:
         store = ox.Store(str(store_dir))
         try:
             self.links.publish(store, self.data_graph, staged[self.links.path])
+            self.statistics.publish(store, self.data_graph, staged[self.statistics.path])
             store.flush()
         finally:
             del store
@@ -212,6 +217,7 @@ class Publication:
             self.changed = changed
             links_changed = self.links.publish(store, self.data_graph,
                                                staged[self.links.path])
+            self.statistics.publish(store, self.data_graph, staged[self.statistics.path])
             store.flush()
             validator = self.validator
             if (validator is None or state.findings is None or not validator.local

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import requests
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -20,7 +21,9 @@ def void(server) -> tuple[Graph, URIRef]:
     assert response.headers["Content-Type"].startswith("text/turtle")
     assert "Accept" in response.headers["Vary"]
     graph = Graph().parse(data=response.text, format="turtle")
-    return graph, graph.value(predicate=RDF.type, object=VOID.Dataset)
+    dataset = URIRef(server.url + "dataset")
+    assert (dataset, RDF.type, VOID.Dataset) in graph
+    return graph, dataset
 
 
 def published_graph() -> Graph:
@@ -83,3 +86,58 @@ def test_void_in_json_ld_and_linked_from_home(server):
     dataset = requests.get(server.url + "dataset", allow_redirects=False, timeout=10)
     assert dataset.status_code == 303
     assert dataset.headers["Location"] == server.url + ".well-known/void"
+
+
+LG = Namespace("https://w3id.org/lactgraph/ontology#")
+# The answers the statistics give, and the scans they spare (both over the endpoint).
+PER_LEVEL = """PREFIX lg: <https://w3id.org/lactgraph/ontology#>
+PREFIX void: <http://rdfs.org/ns/void#>
+SELECT ?level ?products WHERE { ?subset lg:subsetRiskLevel ?level ; void:entities ?products }"""
+PER_LEVEL_SCANNED = """PREFIX lg: <https://w3id.org/lactgraph/ontology#>
+SELECT ?level (COUNT(?product) AS ?products) WHERE { ?product a lg:Product ;
+  lg:riskLevel ?level } GROUP BY ?level"""
+LATEST = """PREFIX lg: <https://w3id.org/lactgraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?product ?date WHERE { ?dataset lg:recentlyUpdatedProduct ?product .
+  ?product dcterms:modified ?date } ORDER BY DESC(?date) ?product LIMIT 20"""
+LATEST_SCANNED = """PREFIX lg: <https://w3id.org/lactgraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?product ?date WHERE { ?product a lg:Product ; dcterms:modified ?date }
+ORDER BY DESC(?date) ?product LIMIT 20"""
+
+
+def _rows(server, query: str) -> set[tuple[str, ...]]:
+    client = SPARQLWrapper(server.url + "sparql")
+    client.setQuery(query)
+    client.setReturnFormat(JSON)
+    bindings = client.queryAndConvert()["results"]["bindings"]
+    return {tuple(row[name]["value"] for name in sorted(row)) for row in bindings}
+
+
+def test_void_gives_the_products_per_level_and_the_latest_update(server):
+    graph, dataset = void(server)
+    data = published_graph()
+    served = Namespace(server.url + "ontology#")  # IRIs mapped onto the server
+    per_level = {}
+    for subset in graph.objects(dataset, VOID.subset):
+        level = graph.value(subset, served.subsetRiskLevel)
+        if level is not None:
+            per_level[str(level)] = graph.value(subset, VOID.entities).toPython()
+    levels = [str(data.value(p, LG.riskLevel)) for p in data.subjects(RDF.type, LG.Product)]
+    assert per_level == {f"{server.url}risk/{n}": levels.count(
+        f"https://w3id.org/lactgraph/risk/{n}") for n in range(4)}
+    assert per_level[f"{server.url}risk/0"] == 2 and per_level[f"{server.url}risk/2"] == 0
+    assert graph.value(dataset, DCTERMS.modified) == Literal("2019-01-26", datatype=XSD.date)
+    recent = next(s for s in graph.objects(dataset, VOID.subset)
+                  if graph.value(s, served.recentlyUpdatedProduct) is not None)
+    assert set(graph.objects(recent, served.recentlyUpdatedProduct)) == {
+        URIRef(server.url + "product/mesotherapy")}
+
+
+def test_the_statistics_answer_over_sparql_as_the_scans_do(server):
+    per_level = _rows(server, PER_LEVEL)  # every level, where the scan has those it met
+    assert {row for row in per_level if row[1] != "0"} == _rows(server, PER_LEVEL_SCANNED)
+    assert per_level >= {("https://w3id.org/lactgraph/risk/1", "2"),
+                         ("https://w3id.org/lactgraph/risk/3", "0")}
+    assert _rows(server, LATEST) == _rows(server, LATEST_SCANNED) == {
+        ("2019-01-26", "https://w3id.org/lactgraph/product/mesotherapy")}

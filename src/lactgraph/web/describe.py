@@ -7,7 +7,7 @@ A description is what a document about the entity must hold to stand alone:
   that they serialise as lists;
 - the references it cites, in full, with their `bibo:authorList` (asked apart);
 - the triples pointing at it from named resources (an alias's `lg:aliasOf`, a group's
-  members, a risk level's products);
+  members, a risk level's products), but not from the dataset's statistics (VoID's);
 - a summary (types, labels, risk level, notation, colour, definition) of every resource
   it links or is linked from, and of those resources' risk levels.
 
@@ -58,7 +58,8 @@ def _core_query(iri: str, iris: IriScheme) -> str:
     return _prologue(iris) + f"""
 CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
-  UNION {{ ?s ?p <{iri}> . BIND(<{iri}> AS ?o) FILTER(!isBlank(?s)) }}
+  UNION {{ ?s ?p <{iri}> . BIND(<{iri}> AS ?o)
+           FILTER(!isBlank(?s) && !STRSTARTS(STR(?s), "{iris.dataset}#")) }}
   UNION {{ {{ <{iri}> ?link ?s }} UNION {{ ?s ?link <{iri}> }}
            FILTER(isIRI(?s) && STRSTARTS(STR(?s), {hashes})) ?s ?p ?o }}
   UNION {{ <{iri}> ?link ?head . FILTER(isBlank(?head)) ?head rdf:rest* ?s . ?s ?p ?o }}

@@ -51,6 +51,24 @@ ORDER BY ?level ?name""",
 GROUP BY ?level ?levelName
 ORDER BY ?level""",
     ),
+    ExampleQuery(
+        "Products per risk level, as the build counted them (graph/statistics.ttl)",
+        """SELECT ?level ?products WHERE {
+  ?subset lg:subsetRiskLevel/skos:notation ?level ;
+          void:entities ?products .
+}
+ORDER BY ?level""",
+    ),
+    ExampleQuery(
+        "The twenty products updated last",
+        """SELECT ?product ?name ?date WHERE {
+  ?dataset lg:recentlyUpdatedProduct ?product .
+  ?product dcterms:modified ?date ; skos:prefLabel ?name .
+  FILTER(langMatches(lang(?name), "en"))
+}
+ORDER BY DESC(?date) ?product
+LIMIT 20""",
+    ),
 )
 
 

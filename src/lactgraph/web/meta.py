@@ -66,7 +66,8 @@ def _statistics() -> Statistics:
     store, iris = current.store, current.iris
     lg = iris.term("")
     ours = (f'isIRI(?s) && STRSTARTS(STR(?s), "{iris.base}") && '
-            f'!STRSTARTS(STR(?s), "{iris.ontology}") && !STRSTARTS(STR(?s), "{iris.shapes}")')
+            f'!STRSTARTS(STR(?s), "{iris.ontology}") && !STRSTARTS(STR(?s), "{iris.shapes}")'
+            f' && !STRSTARTS(STR(?s), "{iris.dataset}")')  # not the statistics' subsets
     classes = {str(row["class"]): int(row["n"]) for row in store.select(
         f"SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?class . FILTER({ours}) }} "
         "GROUP BY ?class")}
@@ -96,6 +97,13 @@ LINKSETS = f"PREFIX void: <{VOID}>\n" + """
 CONSTRUCT {{ <{dataset}> void:subset ?set . ?set ?p ?o . ?target ?q ?v }}
 WHERE {{ <{dataset}> void:subset ?set . ?set a void:Linkset .
   {{ ?set ?p ?o }} UNION {{ ?set void:objectsTarget ?target . ?target ?q ?v }} }}"""
+# What the build computed (graph/statistics.ttl: products per level, the latest updates),
+# asked by its subjects, not its graph: a server given `lactgraph push` holds every file of
+# graph/ in one graph.
+STATISTICS = f"PREFIX void: <{VOID}> PREFIX dcterms: <{DCTERMS}>\n" + """
+CONSTRUCT {{ <{dataset}> dcterms:modified ?date ; void:subset ?set . ?set ?p ?o }}
+WHERE {{ {{ <{dataset}> dcterms:modified ?date }} UNION {{ <{dataset}> void:subset ?set .
+  FILTER(STRSTARTS(STR(?set), "{dataset}#")) ?set ?p ?o }} }}"""
 
 
 def void_graph() -> Graph:
@@ -131,6 +139,7 @@ def void_graph() -> Graph:
         add((dataset, VOID.dataDump, URIRef(dumps.dump_iri(info))))
     add((dataset, RDFS.seeAlso, URIRef(dumps.catalog_iri())))  # the DCAT catalogue
     graph += current.store.construct(LINKSETS.format(dataset=dataset))
+    graph += current.store.construct(STATISTICS.format(dataset=dataset))
     for number, (cls, count) in enumerate(sorted(figures.classes.items()), start=1):
         partition = BNode(f"class-partition-{number}")
         add((dataset, VOID.classPartition, partition))
