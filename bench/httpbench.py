@@ -4,7 +4,9 @@ The documented production set-up (gunicorn, 2 workers, `lactgraph.web:create_app
 configured by LACTGRAPH_* variables, here opening the store the build left) is loaded
 with wrk (16 connections, 2 threads, 10 s per scenario, 127.0.0.1 only) on:
 
-- entity documents (HTML, Turtle, JSON-LD) of products drawn from the data,
+- entity documents (HTML, Turtle, JSON-LD) of products drawn from the data, asked in a
+  rotation (so repeated: answered from each worker's cache of rendered documents), then
+  again from a server with that cache off (each one rendered),
 - name search (`/search?q=`), and SPARQL (an entity's triples),
 - the same server's `/healthz` (the ceiling of the stack on this machine),
 
@@ -174,10 +176,13 @@ def run(project: Project, work: Path, store: Path, samples: dict[str, list[str]]
            "LACTGRAPH_SPARQL_BUDGET": "0", "PYTHONPATH": str(ROOT / "src")}
     command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"{HOST}:{port}",
                "--timeout", "60", "lactgraph.web:create_app()"]
-    scenarios = {
+    documents = {
         "entity HTML": ([f"/product/{s}.html" for s in slugs], "text/html"),
         "entity Turtle": ([f"/product/{s}.ttl" for s in slugs], "text/turtle"),
         "entity JSON-LD": ([f"/product/{s}.jsonld" for s in slugs], "application/ld+json"),
+    }
+    scenarios = {
+        **documents,
         "SPARQL (an entity)": ([_quote(f"SELECT ?p ?o WHERE {{ <{p}> ?p ?o }}")
                                 for p in samples["product"]],
                                "application/sparql-results+json"),
@@ -191,23 +196,36 @@ def run(project: Project, work: Path, store: Path, samples: dict[str, list[str]]
         line("server up (gunicorn, 2 workers)", f"{started:.2f} s")
         health = wrk(url, ["/healthz"], "text/plain", seconds, connections, probe)
         line("health endpoint (ceiling)", health.text())
-        for name, (paths, accept) in scenarios.items():
-            wrk(url, paths, accept, 3, connections, probe, quiet=True)  # warm up its caches
-            ours[name] = wrk(url, paths, accept, seconds, connections, probe)
-            line(name, ours[name].text(), f"healthz {health.rate:,.0f}/s",
-                 f"{100 * ours[name].rate / health.rate:.1f} % of it" if health.rate
-                 else "n/a")
-            if ours[name].errors:
-                print(f"    ({ours[name].errors} errors)")
+        ours.update(_scenarios(url, scenarios, health, seconds, connections, probe))
         peaks = _peak_rss_kb(server.pid)
         workers = sorted(peaks.values())
         line("largest process (peak RSS)", megabytes(workers[-1]),
              f"total {megabytes(sum(workers))}", f"{len(peaks)} processes")
+    # The same documents with the cache of rendered documents off: each one rendered (what
+    # a harvester asking every entity once gets)
+    with _server(command, {**env, "LACTGRAPH_DOCUMENT_CACHE_MB": "0"}, probe, 120):
+        ours.update(_scenarios(url, {f"{name}, uncached": scenario
+                                     for name, scenario in documents.items()},
+                               health, seconds, connections, probe))
     if peer:
         _peer(project, samples, seconds, connections, ours)
     else:
         print("  peer skipped: more products than --rdflib-max (rdflib-endpoint holds the "
               "whole graph in memory); the baseline here is /healthz")
+
+
+def _scenarios(url: str, scenarios: dict[str, tuple[list[str], str]], health: Load,
+               seconds: float, connections: int, probe: str) -> dict[str, Load]:
+    """Each scenario after a warm-up, beside the health endpoint's rate."""
+    loads: dict[str, Load] = {}
+    for name, (paths, accept) in scenarios.items():
+        wrk(url, paths, accept, 3, connections, probe, quiet=True)  # warm up its caches
+        loads[name] = found = wrk(url, paths, accept, seconds, connections, probe)
+        line(name, found.text(), f"healthz {health.rate:,.0f}/s",
+             f"{100 * found.rate / health.rate:.1f} % of it" if health.rate else "n/a")
+        if found.errors:
+            print(f"    ({found.errors} errors)")
+    return loads
 
 
 def _peer(project: Project, samples: dict[str, list[str]], seconds: float, connections: int,
@@ -233,7 +251,7 @@ def _peer(project: Project, samples: dict[str, list[str]], seconds: float, conne
                          endpoint) for t in samples["term"]]
         for name, paths, accept, mine in (
                 ("peer: entity (CONSTRUCT, Turtle)", entity, "text/turtle",
-                 ("entity HTML", "entity Turtle", "entity JSON-LD")),
+                 [name for name in ours if name.startswith("entity ")]),
                 ("peer: name search (SPARQL)", search, "application/sparql-results+json",
                  ("name search",))):
             theirs = wrk(url, paths, accept, seconds, connections, probe)

@@ -36,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app = create_app(_settings(args).with_overrides(
         sparql_budget=args.sparql_budget, query_log=args.query_log,
-        max_url_bytes=args.max_url_bytes,
+        max_url_bytes=args.max_url_bytes, document_cache_mb=args.document_cache_mb,
         trusted_proxies=tuple(args.trusted_proxy) if args.trusted_proxy else None))
     print(f"lactgraph: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     serve(app, args.host, args.port, threads=args.threads, grace=args.grace)
@@ -67,6 +67,8 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                        help="append each SPARQL query to FILE as JSON lines")
     serve.add_argument("--max-url-bytes", type=int,
                        help="longest path or query string, then 414 (16384)")
+    serve.add_argument("--document-cache-mb", type=float, metavar="MB",
+                       help="rendered entity documents kept in memory (64; 0: none)")
     serve.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
                        help="on SIGTERM, how long requests in flight may finish (30)")
     serve.set_defaults(run=cmd_serve)

@@ -35,6 +35,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed
     query_log: Path | None = None  # a JSON-lines file of public queries (else a logger)
     max_url_bytes: int = 16 * 1024  # a longer path or query string gets 414
+    document_cache_mb: float = 64.0  # rendered entity documents kept per worker (0: none)
 
     @property
     def graph_path(self) -> Path:
@@ -81,6 +82,7 @@ _KINDS = {
     "query_workers": int,
     "sparql_budget": float,
     "max_url_bytes": int,
+    "document_cache_mb": float,
     "trusted_proxies": tuple,
     "query_log": Path,
     "project_dir": Path,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Settings, settings_from_env
-from . import accounting, cors, metrics, security
+from . import accounting, cors, document_cache, metrics, security
 from .context import Site
 
 MAX_REQUEST_BYTES = 1024 * 1024  # a SPARQL query or form larger than this gets 413
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(module.blueprint)
     cors.init_app(app)
     security.init_app(app, settings.max_url_bytes)
-    metrics.init_app(app)
+    metrics.init_app(app, document_cache.install(app, settings.document_cache_mb))
     accounting.init_app(app, settings)
 
     @app.get("/healthz")

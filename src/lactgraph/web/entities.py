@@ -30,6 +30,8 @@ from ..vocab import PREFIXES
 from . import pages, urls
 from .context import site
 from .describe import describe
+from .document_cache import Rendered, documents
+from .metrics import metrics
 from .negotiation import HTML, Format, choose_format, format_for_extension
 from .negotiation import not_acceptable as not_acceptable_text
 from .renderers import DOCUMENT_FORMATS, RDF_DOCUMENT_FORMATS, Target, render
@@ -112,25 +114,31 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
     """A document about iri in the format its extension names, conditional on its validators.
 
     load returns the description with canonical IRIs (None when unknown); the document
-    maps them onto this server's origin.
+    maps them onto this server's origin. Rendered documents are kept by ETag
+    (`document_cache.py`).
     """
     fmt = format_for_extension(extension, formats)
     if fmt is None:
         return not_found(f"no .{extension} document here (try "
                          + ", ".join(f".{f.extension}" for f in formats) + ")",
                          html=False)
-    graph = load()
-    if graph is None:
+    etag = _etag(iri, fmt)
+    cache = documents()
+    kept = cache.get(etag)
+    metrics().documents.labels("miss" if kept is None else "hit").inc()
+    graph = load() if kept is None else None
+    if kept is None and graph is None:
         return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
-    etag, modified = _etag(iri, fmt), _last_modified(graph, iri)
+    modified = kept.modified if kept is not None else _last_modified(graph, iri)
     headers = {"Link": _alternates(iri, formats, current=fmt)}
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         response = Response(status=304, headers=headers)
-    elif fmt is HTML:
-        response = Response(html(iri, graph), headers=headers, content_type=fmt.content_type)
     else:
-        response = Response(rdf_document(graph, fmt), headers=headers,
-                            content_type=fmt.content_type)
+        if kept is None:
+            body = html(iri, graph) if fmt is HTML else rdf_document(graph, fmt)
+            kept = Rendered(body.encode("utf-8"), modified)
+            cache.put(etag, kept)
+        response = Response(kept.body, headers=headers, content_type=fmt.content_type)
     response.set_etag(etag)
     response.last_modified = modified
     return response

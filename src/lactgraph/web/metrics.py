@@ -9,6 +9,9 @@
 - `lactgraph_sparql_worker_restarts_total{reason}`: worker processes replaced, killed at
   the deadline (`timeout`) or at the fast lane's limit (`fast_lane`: the query goes on in
   another worker), or found dead or broken (`died`);
+- `lactgraph_document_cache_requests_total{result}`: entity documents answered from the
+  worker's cache of rendered documents (`hit`) or rendered (`miss`), and
+  `lactgraph_document_cache_bytes`, what that cache holds;
 - the process's own CPU, memory and file descriptors (`process_*`).
 
 Each app has its own registry (two apps in one process do not mix their counts). No label
@@ -26,12 +29,14 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     ProcessCollector,
     generate_latest,
 )
 
 from ..store.querypool import QueryPool
+from .document_cache import DocumentCache
 
 _KEY = "lactgraph.metrics"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
@@ -41,7 +46,7 @@ _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 class Metrics:
     """The app's metrics, in a registry of their own."""
 
-    def __init__(self) -> None:
+    def __init__(self, documents: DocumentCache) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "lactgraph_http_requests", "HTTP requests answered, by URL rule, method and status.",
@@ -60,6 +65,12 @@ class Metrics:
         self.worker_restarts = Counter(
             "lactgraph_sparql_worker_restarts", "SPARQL worker processes replaced, by reason.",
             ("reason",), registry=self.registry)
+        self.documents = Counter(
+            "lactgraph_document_cache_requests",
+            "Entity documents answered from the cache of rendered documents, or rendered.",
+            ("result",), registry=self.registry)
+        Gauge("lactgraph_document_cache_bytes", "Bytes of rendered documents kept.",
+              registry=self.registry).set_function(lambda: documents.size)
         ProcessCollector(registry=self.registry)
 
     def count_request(self, response: Response) -> Response:
@@ -93,8 +104,8 @@ def query_pool(store_dir: Path, workers: int, timeout: float) -> QueryPool:
                      on_replace=lambda reason: restarts.labels(reason).inc())
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, documents: DocumentCache) -> None:
     """Count every answer and serve /metrics."""
-    app.extensions[_KEY] = found = Metrics()
+    app.extensions[_KEY] = found = Metrics(documents)
     app.after_request(found.count_request)
     app.add_url_rule("/metrics", "metrics", found.exposition)
