@@ -35,12 +35,15 @@ RECENT = 100
 DCTERMS = Namespace(PREFIXES["dcterms"])
 VOID = Namespace(PREFIXES["void"])
 
+# Only products carry a level and a date of update in the data graph (to_rdf.py): asking
+# for `a lg:Product` too costs a lookup per product (0.7 s at 50,000 products, not 16 ms).
 _LEVELS = """SELECT ?level (COUNT(?product) AS ?products) WHERE {{ GRAPH <{graph}> {{
-  ?product a <{product}> ; <{risk_level}> ?level }} }} GROUP BY ?level"""
+  ?product <{risk_level}> ?level }} }} GROUP BY ?level"""
+# Ordered by date alone (a tie broken by IRI decodes every IRI: 0.9 s); the ties with the
+# last one are added whole, so the set does not depend on how the sort broke them.
 _LATEST = """SELECT ?product ?date WHERE {{ GRAPH <{graph}> {{
-  ?product a <{product}> ; <{modified}> ?date }} }} ORDER BY DESC(?date) ?product LIMIT {limit}"""
-_ON_DATE = """SELECT ?product WHERE {{ GRAPH <{graph}> {{
-  ?product a <{product}> ; <{modified}> {date} }} }}"""
+  ?product <{modified}> ?date }} }} ORDER BY DESC(?date) LIMIT {limit}"""
+_ON_DATE = """SELECT ?product WHERE {{ GRAPH <{graph}> {{ ?product <{modified}> {date} }} }}"""
 
 
 class StatisticsFile:
@@ -58,8 +61,8 @@ class StatisticsFile:
     def graph_of(self, store: ox.Store, data_graph: str) -> Graph:
         """The statistics of the entries in data_graph of store."""
         iris = self.iris
-        names = {"graph": data_graph, "product": iris.term("Product"),
-                 "risk_level": iris.term("riskLevel"), "modified": DCTERMS.modified}
+        names = {"graph": data_graph, "risk_level": iris.term("riskLevel"),
+                 "modified": DCTERMS.modified}
         counts = {row["level"].value: int(row["products"].value)
                   for row in store.query(_LEVELS.format(**names))}
         graph = Graph()
