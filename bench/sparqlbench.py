@@ -65,16 +65,20 @@ def samples(store: ox.Store) -> dict[str, list[str]]:
     return {"product": products, "group": groups, "term": terms}
 
 
-def _timed(run: Callable[[str], int], texts: list[str], budget: float) -> list[float]:
+def _timed(run: Callable[[str], int], texts: list[str], budget: float
+           ) -> tuple[list[float], int]:
+    """The time of each run, and the rows of all (none at all says the store lacks what
+    the query reads: one built by older code, say)."""
     took: list[float] = []
+    rows = 0
     deadline = time.perf_counter() + budget
     for text in texts:
         started = time.perf_counter()
-        run(text)
+        rows += run(text)
         took.append(time.perf_counter() - started)
         if time.perf_counter() > deadline:
             break
-    return took
+    return took, rows
 
 
 def main() -> None:
@@ -127,11 +131,11 @@ def main() -> None:
           + ("p50 ratio" if reference else "rdflib/oxigraph (p50)"))
     p50s: dict[str, float] = {}
     for name in QUERIES:
-        ours = _timed(oxigraph, texts[name], args.seconds)
+        ours, rows = _timed(oxigraph, texts[name], args.seconds)
         p50s[name] = percentile(ours, .5)
         ours_text = f"{milliseconds(p50s[name])} / {milliseconds(percentile(ours, .99))}"
         if graph is not None:
-            theirs = _timed(rdflib, texts[name], args.seconds)
+            theirs, _ = _timed(rdflib, texts[name], args.seconds)
             line(name, ours_text, f"{milliseconds(percentile(theirs, .5))} / "
                  f"{milliseconds(percentile(theirs, .99))} ({len(theirs)} runs)",
                  ratio(p50s[name], percentile(theirs, .5)))
@@ -141,6 +145,8 @@ def main() -> None:
                  f"{p50s[name] / before:.1f}x the time")
         else:
             line(name, ours_text, "skipped", "n/a")
+        if not rows:
+            print("    (no rows in any run: was the store built by older code? rebuild it)")
     if args.save:
         args.save.write_text(json.dumps({"products": args.products, "p50": p50s}), "utf-8")
 
