@@ -73,6 +73,7 @@ DEFAULT_P99_MS = 5000.0
 DEFAULT_RSS_TOLERANCE = 0.10  # growth of a worker's median RSS, first vs last window
 RSS_FLOOR_MIB = 8.0  # growth always tolerated: allocator noise on a small worker
 WINDOW = 10.0  # seconds compared at the start and the end of the mix
+DOCUMENT_CACHE_MB = 2.0  # per worker: full after the warm-up (see Server)
 
 PREFIXES = ("PREFIX lg: <https://w3id.org/lactgraph/ontology#>\n"
             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
@@ -169,7 +170,11 @@ class Server:
                "LACTGRAPH_GRAPH_DIR": str(config.graph_dir),
                "LACTGRAPH_CACHE_DIR": str(config.work / "cache"),
                "LACTGRAPH_QUERY_TIMEOUT": f"{config.query_timeout:g}",
-               "LACTGRAPH_SPARQL_BUDGET": f"{config.budget:g}"}
+               "LACTGRAPH_SPARQL_BUDGET": f"{config.budget:g}",
+               # The cache of rendered documents grows to its bound by design; a small one
+               # is full after the warm-up, so the memory check sees its churn (an
+               # eviction for most documents rendered), not its filling.
+               "LACTGRAPH_DOCUMENT_CACHE_MB": f"{DOCUMENT_CACHE_MB:g}"}
         if config.query_workers:
             env["LACTGRAPH_QUERY_WORKERS"] = str(config.query_workers)
         command = [gunicorn_path(), "-w", str(config.workers), "-b", f"{HOST}:{self.port}",
