@@ -53,9 +53,15 @@ def corpus(work: Path, products: int, seed: int, form: str) -> Path:
 def project(work: Path, products: int, source: Path, fresh: bool = True) -> Project:
     """A project: sources linked file by file (so that one can be replaced by an edited
     copy), the repository's ontology and shapes, no graph yet; unless not fresh, and the
-    folder is there from an earlier run (its graph reused when it is up to date)."""
+    folder is there from an earlier run (its graph reused when it is up to date; its
+    ontology and shapes brought up to date, so that a change to them rebuilds it)."""
     folder = work / f"project-{products}"
     if not fresh and folder.is_dir():
+        for part in ("ontology", "shapes"):  # the repository's (a change makes it rebuild)
+            for path in (ROOT / part).iterdir():
+                copy = folder / part / path.name
+                if not copy.is_file() or copy.read_bytes() != path.read_bytes():
+                    shutil.copyfile(path, copy)
         return Project(folder, products)
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "sources").mkdir(parents=True)
