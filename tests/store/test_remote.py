@@ -350,6 +350,26 @@ def test_documents_have_the_same_triples(server, remote_server, path):
                       Graph().parse(data=theirs_text, format="turtle"))
 
 
+def test_void_gives_the_same_statistics(server, remote_server):
+    """The build's statistics (products per level, the latest updates) are one graph in the
+    embedded store and part of the data graph on the server: VoID asks by subject."""
+    def statistics(target) -> Graph:
+        response = requests.get(target.url + ".well-known/void",
+                                headers={"Accept": "text/turtle"}, timeout=30)
+        void = Graph().parse(data=response.text, format="turtle")
+        dataset = target.url + "dataset"
+        found = Graph()
+        for triple in void:
+            if str(triple[0]).startswith(dataset + "#") or (
+                    str(triple[0]) == dataset and str(triple[2]).startswith(dataset + "#")):
+                found.add(tuple(URIRef(str(t).replace(target.url, "http://origin/"))
+                                if isinstance(t, URIRef) else t for t in triple))
+        return found
+
+    mine, theirs = statistics(remote_server), statistics(server)
+    assert len(theirs) > 20 and isomorphic(mine, theirs)
+
+
 @pytest.mark.parametrize("path", ["product/mesotherapy.html", "search?q=meso"])
 def test_pages_are_the_same(server, remote_server, path):
     (mine, mine_text), (theirs, theirs_text) = fetch(remote_server, path, "text/html"), \
