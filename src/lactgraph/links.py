@@ -20,6 +20,7 @@ from .iris import IriScheme
 from .link.prefixes import expand, identifier_prefixes
 from .link.publish import accepted_sets, links_graph
 from .rdfio import IRI_CHARACTER
+from .store.oxigraph import publish_turtle
 from .to_rdf import FABIO, SCHEMA
 from .turtle import TermWriter, blocks, header
 
@@ -74,8 +75,5 @@ class LinksFile:
         """Write the links to staged and put them in the store's links graph, replacing
         what it held; True when they differ from the published file."""
         text = self.text(store, data_graph)
-        staged.write_text(text, "utf-8", newline="\n")
-        name = ox.NamedNode(self.graph)
-        store.clear_graph(name)
-        store.load(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=name)
+        publish_turtle(store, self.graph, text, staged)
         return text != self.current()

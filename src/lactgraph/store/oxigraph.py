@@ -64,6 +64,15 @@ def load_store(sources: list[Source], directory: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def publish_turtle(store: ox.Store, graph: str, text: str, staged: Path) -> None:
+    """A file of graph/ made by the build (its Turtle text): written to staged, and put in
+    the store's graph for it in place of what that graph held."""
+    staged.write_text(text, "utf-8", newline="\n")
+    name = ox.NamedNode(graph)
+    store.clear_graph(name)
+    store.load(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=name)
+
+
 def cached_store(sources: list[Source], cache_dir: Path, base: str) -> Path:
     """A store directory holding exactly these files, loading it only when they changed.
 
