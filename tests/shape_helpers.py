@@ -169,12 +169,12 @@ def sample_product() -> Product:
     )
 
 
-def sample_stubs() -> list[tuple[dict[str, str], int | None]]:
-    """The products the sample entry names, known only by mention."""
+def sample_stubs() -> list[tuple[str, dict[str, str], int | None]]:
+    """The products the sample entry names, known only by mention: (slug, names, level)."""
     return [
-        ({"en": "Hydrolipoclasia"}, 1),
-        ({"en": "Cavitation"}, 0),
-        ({"en": "Cryolipolysis"}, 0),
+        ("hydrolipoclasia", {"en": "Hydrolipoclasia"}, 1),
+        ("cavitation", {"en": "Cavitation"}, 0),
+        ("cryolipolysis", {"en": "Cryolipolysis"}, 0),
     ]
 
 

@@ -13,15 +13,23 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from lactgraph import generations
-from lactgraph.build import build
+from lactgraph.build import ImportFailed, build
 from lactgraph.config import Settings
-from lactgraph.generations import current_id, current_store, search_index_of, store_folder
+from lactgraph.generations import (
+    build_lock,
+    current_id,
+    current_store,
+    search_index_of,
+    store_folder,
+)
+from lactgraph.iris import slugify
 from lactgraph.synth import write_corpus
 from lactgraph.vocab import RISK_LEVELS
 
@@ -162,6 +170,82 @@ def test_an_incremental_build_equals_a_full_build(corpus, tmp_path):
     assert _search_entries(incremental) == _search_entries(scratch)
     assert again.report == full.report
     assert again.products == full.products == PRODUCTS
+
+
+def test_incremental_builds_upon_incremental_builds_equal_a_full_build(corpus, tmp_path):
+    """Each build starts from the merge the last one kept: an edit that changes no entry
+    (the graph stays as it is), then two rounds of changes."""
+    project = _project(tmp_path / "incremental", corpus)
+    _build(project)
+    page = sorted((project / "sources").glob("*.txt"))[7]
+    page.write_text(page.read_text("utf-8") + "\n", "utf-8")
+    assert _build(project).mode == "unchanged"
+    for _ in range(2):
+        _change_sources(project)
+        assert _build(project).mode == "incremental"
+
+    scratch = _project(tmp_path / "scratch", project / "sources")
+    assert _build(scratch).mode == "full"
+    assert ((project / "graph" / "lactgraph.ttl").read_bytes()
+            == (scratch / "graph" / "lactgraph.ttl").read_bytes())
+    assert _store_quads(project) == _store_quads(scratch)
+
+
+def test_a_change_that_imports_a_product_twice_fails_and_changes_nothing(corpus, tmp_path):
+    project = _project(tmp_path, corpus)
+    _build(project)
+    target = project / "graph" / "lactgraph.ttl"
+    before = (target.read_bytes(), current_id(project / "graph"))
+    original = next(p for p in sorted((project / "sources").glob("*.txt"))
+                    if " is also known as\n" in p.read_text("utf-8"))
+    copy = project / "sources" / "zzz-copy.txt"
+    shutil.copyfile(original, copy)
+
+    with pytest.raises(ImportFailed) as failed:
+        _build(project)
+    assert [(error.path, error.message) for error in failed.value.errors] == [
+        (str(Path("sources") / copy.name),
+         f"product/{_slug(original)} is already imported from "
+         f"{Path('sources') / original.name}")]
+    assert (target.read_bytes(), current_id(project / "graph")) == before
+
+    copy.unlink()
+    assert _build(project).mode == "unchanged"
+
+
+def _slug(page: Path) -> str:
+    return slugify(_title(page.read_text("utf-8")))
+
+
+def test_a_second_build_waits_for_the_first_before_it_reads_the_cache(corpus, tmp_path):
+    """Builds of one project run one at a time from start to end: a build that read the
+    cache while another pruned it would publish entries the cache no longer holds."""
+    project = _project(tmp_path, corpus)
+    _build(project)
+    page = next(p for p in sorted((project / "sources").glob("*.txt"))
+                if p.read_text("utf-8").startswith("Last update"))
+    lines = page.read_text("utf-8").split("\n")
+    page.write_text("\n".join(["Last update Dec. 31, 2024", *lines[1:]]), "utf-8")
+    cache = project / ".lactgraph-cache" / "graph" / "imports.sqlite"
+    sources = _sources_in(cache)
+    done = []
+    with build_lock(project / "graph"):  # as a build running meanwhile holds it
+        second = threading.Thread(target=lambda: done.append(_build(project)))
+        second.start()
+        second.join(3)
+        assert second.is_alive() and not done
+        assert _sources_in(cache) == sources  # not even imported
+    second.join(120)
+    assert [(built.mode, built.imported) for built in done] == [("incremental", 1)]
+
+
+def _sources_in(cache: Path) -> set[str]:
+    """The keys of the sources an import cache holds."""
+    db = sqlite3.connect(cache)
+    try:
+        return {key for (key,) in db.execute("SELECT key FROM source")}
+    finally:
+        db.close()
 
 
 LATEST = """SELECT ?product ?date WHERE {{ {where} ?product dcterms:modified ?date }}

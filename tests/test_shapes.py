@@ -130,7 +130,8 @@ def test_clean_sample_conforms(sample, inference):
 
 
 def test_a_product_known_only_by_mention_may_lack_a_level():
-    graph = products_graph([sample_product()], [*sample_stubs(), ({"en": "Ozone"}, None)], IRIS)
+    graph = products_graph([sample_product()],
+                           [*sample_stubs(), ("ozone", {"en": "Ozone"}, None)], IRIS)
     conforms, found = validate(graph)
     assert found == [] and conforms
 

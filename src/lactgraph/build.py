@@ -33,16 +33,18 @@ from pathlib import Path
 from rdflib import Graph
 from tqdm import tqdm
 
-from .buildcache import ImportCache
+from .buildcache import ImportCache, code_version
 from .dumps import FOLDER, MANIFEST, write_dumps
 from .entries import EntryRenderer, import_file
 from .errors import LactgraphError, SourceError
+from .generations import BuildState, build_lock
 from .iris import IriScheme
 from .jsonld_context import context
 from .links import LINKS_FILE
-from .merge import merge_entries, merge_products
+from .merge import merge_products
 from .readers import READERS, read_source
 from .records import Product
+from .source_merge import SourceMerge, merge_all, merge_changed
 from .to_rdf import products_graph
 from .validate import Report, format_text
 
@@ -76,14 +78,26 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
     """The entry sources named or found in folders, sorted; a missing path is an error."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():  # sorted as paths sort (by parts), comparing tuples (faster)
-            found.extend(sorted((p for p in path.rglob("*") if p.suffix in READERS),
-                                key=lambda p: p.parts))
+        if path.is_dir():
+            found.extend(map(Path, _walk(str(path))))
         elif path.is_file():
             found.append(path)
         else:
             raise ImportFailed([SourceError(str(path), None, "file not found")])
     return found
+
+
+def _walk(folder: str) -> Iterator[str]:
+    """The sources under a folder in the order their paths sort (name by name), without
+    following links to folders; plain strings and one scandir per folder, as a listing of
+    50,000 files costs a Path and a stat call each otherwise."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path)
+        elif os.path.splitext(entry.name)[1] in READERS:
+            yield entry.path
 
 
 def read_sources(files: Iterable[Path]) -> tuple[list[Product], list[SourceError]]:
@@ -140,36 +154,59 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
     """
     from .publication import Publication  # the store, the shapes: only for a build
 
+    code_version()  # of the code as the build starts (an edit meanwhile is the next's)
     files = source_files(sources)
     show = sys.stderr.isatty() if progress is None else progress
     jobs = jobs or len(os.sched_getaffinity(0))
     renderer = EntryRenderer(base)
-    with _cache(graph_dir) as cache:
+    publication = Publication(graph_dir / GRAPH_FILE, shapes, ontology, base,
+                              _cache_folder(graph_dir), mappings or graph_dir.parent / "mappings",
+                              jobs, show)
+    # one build at a time from first to last: another one's import or prune of the cache
+    # would change the entries this one reads
+    with build_lock(graph_dir), _cache(graph_dir) as cache:
         keys = cache.keys(files, base)
         imported = _import_new(cache, files, keys, base, jobs, show)
-        cached = cache.files(keys)
-        eids = [eid for file in cached for eid in file.eids]
-        facts = cache.facts(eids)
-        merged = merge_entries(facts)
-        errors = [error for file in cached for error in file.errors]
-        if errors or merged.errors:
-            raise ImportFailed(errors + merged.errors)
-        products = {renderer.iris.entity("product", facts[i].slug): eids[i]
-                    for i in merged.entries}
-        stubs = dict(renderer.stub(stub) for stub in merged.stubs)
-        publication = Publication(graph_dir / GRAPH_FILE, shapes, ontology, base,
-                                  _cache_folder(graph_dir),
-                                  mappings or graph_dir.parent / "mappings", jobs, show)
-        outcome = publication.publish(cache, renderer, products, stubs)
-        if outcome.report.conforms:
-            cache.prune(keys)
+        previous = publication.previous(cache)
+        state = previous[1] if previous else None
+        if state is not None and state.merge is not None:
+            merged = merge_changed(cache, keys, state.files, state.merge)
+        else:
+            merged = merge_all(cache, keys)
+        if merged.errors:
+            raise ImportFailed(merged.errors)
+        products, stubs = _contents(renderer, merged, state)
+        outcome = publication.publish(cache, renderer, products, stubs, previous, merged)
+        if outcome.report.conforms and outcome.mode != "unchanged":
+            cache.prune(keys)  # (the state of an unchanged graph still names its sources)
     if not outcome.report.conforms:
         raise ValidationFailed(outcome.report)
     if dumps:
         _write_dumps(graph_dir, [graph_dir / GRAPH_FILE, graph_dir / LINKS_FILE], base,
                      changed=outcome.mode != "unchanged", jobs=jobs)
-    return Built(graph_dir / GRAPH_FILE, len(merged.entries), outcome.report,
-                 merged.warnings, imported, outcome.mode, outcome.units, outcome.validated)
+    return Built(graph_dir / GRAPH_FILE, len(merged.merge.products), outcome.report,
+                 merged.merge.warnings, imported, outcome.mode, outcome.units,
+                 outcome.validated)
+
+
+def _contents(renderer: EntryRenderer, merged: SourceMerge, state: BuildState | None
+              ) -> tuple[dict[str, str], dict[str, str]]:
+    """The products (IRI -> eid) and stubs (IRI -> region) of the merge: those of the
+    last build with the slugs decided again replaced, or all of them."""
+    merge, iris = merged.merge, renderer.iris
+    if merged.touched is None or state is None:
+        return ({iris.entity("product", slug): eid for slug, eid in merge.products.items()},
+                dict(map(renderer.stub, merge.stubs.values())))
+    products, stubs = dict(state.products), dict(state.stubs)
+    for slug in merged.touched:
+        iri = iris.entity("product", slug)  # a stub's IRI too (`RdfWriter.product_stub`)
+        products.pop(iri, None)
+        stubs.pop(iri, None)
+        if slug in merge.products:
+            products[iri] = merge.products[slug]
+        elif slug in merge.stubs:
+            stubs[iri] = renderer.stub(merge.stubs[slug])[1]
+    return products, stubs
 
 
 def _write_dumps(graph_dir: Path, files: list[Path], base: str, changed: bool,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +40,8 @@ CREATE TABLE IF NOT EXISTS content (eid TEXT PRIMARY KEY, facts BLOB, owned TEXT
 CREATE TABLE IF NOT EXISTS shared (subject TEXT, eid TEXT, kind INTEGER, pairs TEXT,
                                    PRIMARY KEY (subject, eid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS shared_by_entry ON shared (eid);
+CREATE TABLE IF NOT EXISTS mention (slug TEXT, eid TEXT, PRIMARY KEY (slug, eid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mention_by_entry ON mention (eid);
 """
 _RACY_NS = 2_000_000_000  # a file changed this close to its hashing is hashed again
 _PACKAGE = Path(__file__).resolve().parent
@@ -57,7 +60,7 @@ BUILD_CODE = (
     *IMPORT_CODE, "link/publish.py", "link/sssom.py", "link/subjects.py", "links.py",
     "dumps.py", "jsonld_context.py", "assemble.py", "blockfile.py", "publication.py",
     "generations.py", "shacl_sparql.py", "validate.py", "rdfio.py", "store/oxigraph.py",
-    "build.py", "search_index.py", "statistics_file.py",
+    "build.py", "search_index.py", "statistics_file.py", "source_merge.py",
 )
 
 
@@ -112,6 +115,10 @@ class ImportCache:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             self.db = self._open(path)
             self.db.execute("INSERT INTO meta VALUES ('version', ?)", (import_version(),))
+            self.db.execute("INSERT INTO meta VALUES ('token', ?)", (secrets.token_hex(8),))
+        # A build's state names the cache it read (a new cache file: a new token), since
+        # an incremental build takes the sources of the last build to be in it.
+        self.token = self.db.execute("SELECT value FROM meta WHERE name='token'").fetchone()[0]
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
@@ -193,6 +200,9 @@ class ImportCache:
             "INSERT OR IGNORE INTO shared VALUES (?, ?, ?, ?)",
             [(subject, e.eid, kind, pairs)
              for e in imported.entries for subject, kind, pairs in e.shared])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO mention VALUES (?, ?)",
+            [(m.slug, e.eid) for e in imported.entries for m in e.facts.mentions if m.slug])
 
     def prune(self, keep: Iterable[str]) -> None:
         """Forget every source but `keep`, and the entries only they had."""
@@ -215,6 +225,7 @@ class ImportCache:
                 dead = [(eid,) for eid in chunk if eid not in used]
                 self.db.executemany("DELETE FROM content WHERE eid=?", dead)
                 self.db.executemany("DELETE FROM shared WHERE eid=?", dead)
+                self.db.executemany("DELETE FROM mention WHERE eid=?", dead)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -246,15 +257,15 @@ class ImportCache:
                 found[eid] = pickle.loads(facts)
         return [found[eid] for eid in eids]
 
-    def has_entries(self, eids: Iterable[str]) -> bool:
-        wanted = list(set(eids))
-        for chunk in _chunks(wanted):
+    def mentioning(self, slugs: Iterable[str]) -> dict[str, set[str]]:
+        """The entries (eids, of any source the cache holds) that mention each slug."""
+        found: dict[str, set[str]] = {slug: set() for slug in slugs}
+        for chunk in _chunks(sorted(found)):
             marks = ",".join("?" * len(chunk))
-            count = self.db.execute(f"SELECT count(*) FROM content WHERE eid IN ({marks})",
-                                    chunk).fetchone()[0]
-            if count != len(chunk):
-                return False
-        return True
+            for slug, eid in self.db.execute(
+                    f"SELECT slug, eid FROM mention WHERE slug IN ({marks})", chunk):
+                found[slug].add(eid)
+        return found
 
     def owned(self, eid: str) -> str:
         return self.db.execute("SELECT owned FROM content WHERE eid=?", (eid,)).fetchone()[0]

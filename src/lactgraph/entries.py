@@ -83,7 +83,8 @@ class EntryRenderer:
     def stub(self, stub: Stub) -> tuple[str, str]:
         """(product IRI, region) of a product known only by mention."""
         triples = _Triples()
-        node = str(RdfWriter(triples, self.iris).product_stub(*stub))
+        slug, names, level = stub
+        node = str(RdfWriter(triples, self.iris).product_stub(names, level, slug))
         pairs = subject_pairs(triples, self.terms)
         return node, "\n" + block(node, pairs[node], self.terms)
 

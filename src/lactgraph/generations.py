@@ -37,6 +37,7 @@ from pathlib import Path
 
 from .config import Settings
 from .iris import IriScheme
+from .merge import Merge
 from .rdfio import write_atomically
 from .validate import Finding, Report
 
@@ -59,6 +60,9 @@ class BuildState:
     stubs: dict[str, str]  # product IRI -> region of a product known only by mention
     report: Report
     findings: Findings = field(default=None)
+    files: dict[str, list[str]] = field(default_factory=dict)  # source key -> its eids
+    merge: Merge | None = None  # what the merge decided (the next one starts from it)
+    cache: str = ""  # the token of the import cache the build read
 
 
 def stamp(path: Path) -> list[int]:

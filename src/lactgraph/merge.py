@@ -6,13 +6,15 @@ same slug gives the same IRI) and its own level wins.
 
 The merge reads only a few facts of each entry (`EntryFacts`: slug, level, date, the
 products it mentions), never its commentary or references, so that a build of 50,000
-entries can merge the facts its cache keeps without holding the entries in memory, and
-a full build and an incremental one run the very same function on the very same facts.
+entries can merge the facts its cache keeps without holding the entries in memory. It
+decides slug by slug, from the entries that are or mention the slug: an incremental build
+decides again only the slugs its changed entries are or mention (`remerge`), with the very
+function a full build runs on every slug (`merge_placed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +22,7 @@ from .errors import SourceError
 from .iris import slugify
 from .records import Product
 
-Stub = tuple[dict[str, str], int | None]
+Stub = tuple[str, dict[str, str], int | None]  # slug, names, level
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,35 @@ def entry_facts(product: Product) -> EntryFacts:
                       product.updated, mentions)
 
 
+@dataclass(frozen=True)
+class Placed:
+    """An entry where the build found it."""
+
+    eid: str
+    facts: EntryFacts
+    place: tuple[int, int]  # (its file's rank among the sources, its position in the file)
+
+    @property
+    def recency(self) -> tuple[date, str, tuple[int, int]]:
+        """Sorts entries from the least to the most recently updated page."""
+        return self.facts.updated or date.min, self.facts.source_file, self.place
+
+
 @dataclass
-class MergedEntries:
-    entries: list[int]  # positions in the input of the entries kept, in slug order
-    stubs: list[Stub]  # in slug order
-    warnings: list[str] = field(default_factory=list)
+class Merge:
+    """What the merge decided, slug by slug: a change re-decides only the slugs it
+    touches (`remerge`), and gives what deciding them all (`merge_placed`) gives."""
+
+    products: dict[str, str]  # slug -> eid of the entry imported for it
+    stubs: dict[str, Stub]  # slug -> a product known only by mention
+    slug_warnings: dict[str, list[str]]  # only the slugs with warnings
+    entry_warnings: dict[str, list[str]]  # eid -> its own warnings, only where there are
     errors: list[SourceError] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return sorted(w for found in (self.slug_warnings, self.entry_warnings)
+                      for warnings in found.values() for w in warnings)
 
 
 @dataclass
@@ -69,44 +94,91 @@ class _Seen:
     seen_on: str
 
 
-def merge_entries(entries: Sequence[EntryFacts]) -> MergedEntries:
-    """Entries by slug, in input order (a later duplicate is an error), plus the stubs of
-    the products they mention: each stub as the most recently updated page shows it."""
-    by_slug: dict[str, int] = {}
-    errors: list[SourceError] = []
-    for position, entry in enumerate(entries):
-        if not entry.slug:  # a name of punctuation only: no IRI to give it
-            errors.append(SourceError(entry.source_file, None, "the product's name has no "
-                                      "letter or digit to make its IRI from"))
-            continue
-        first = by_slug.setdefault(entry.slug, position)
-        if first != position:
-            errors.append(SourceError(entry.source_file, None, f"product/{entry.slug} is "
-                                      f"already imported from {entries[first].source_file}"))
+def merge_placed(entries: Sequence[Placed]) -> Merge:
+    """Every slug decided from every entry."""
+    merge = Merge({}, {}, {}, {})
+    by_slug: dict[str, list[Placed]] = {}
+    mentioners: dict[str, list[Placed]] = {}
+    for entry in entries:
+        _entry_findings(merge, entry)
+        if entry.facts.slug:
+            by_slug.setdefault(entry.facts.slug, []).append(entry)
+            for slug in dict.fromkeys(m.slug for m in entry.facts.mentions if m.slug):
+                mentioners.setdefault(slug, []).append(entry)
+    for slug in by_slug.keys() | mentioners.keys():
+        _decide(merge, slug, by_slug.get(slug, []), mentioners.get(slug, []))
+    merge.errors.sort(key=str)
+    return merge
 
-    mentions: dict[str, _Seen] = {}
+
+Lookup = Callable[[set[str]], tuple[dict[str, list[Placed]], dict[str, list[Placed]]]]
+
+
+def remerge(previous: Merge, removed: Iterable[Placed], added: Iterable[Placed],
+            live: Lookup) -> tuple[Merge, set[str]]:
+    """The merge after a change, from the merge before it (which had no errors): only
+    the slugs the removed and the added entries are or mention are decided again, from
+    the entries there now that are and that mention them (`live(slugs)`: two dicts by
+    slug). Returns the merge and the slugs decided again."""
+    merge = Merge(dict(previous.products), dict(previous.stubs),
+                  dict(previous.slug_warnings), dict(previous.entry_warnings))
+    removed, added = list(removed), list(added)
+    for entry in removed:
+        merge.entry_warnings.pop(entry.eid, None)
+    for entry in added:
+        _entry_findings(merge, entry)
+    touched = {slug for entry in removed + added
+               for slug in (entry.facts.slug, *(m.slug for m in entry.facts.mentions))
+               if slug}
+    entries, mentioners = live(touched)
+    for slug in touched:
+        merge.products.pop(slug, None)
+        merge.stubs.pop(slug, None)
+        merge.slug_warnings.pop(slug, None)
+        _decide(merge, slug, entries.get(slug, []), mentioners.get(slug, []))
+    merge.errors.sort(key=str)
+    return merge, touched
+
+
+def _entry_findings(merge: Merge, entry: Placed) -> None:
+    facts = entry.facts
+    if not facts.slug:  # a name of punctuation only: no IRI to give it
+        merge.errors.append(SourceError(facts.source_file, None, "the product's name has no "
+                                        "letter or digit to make its IRI from"))
+        return
+    warnings = [f"{facts.source_file}: a related product or alternative named "
+                f"{next(iter(m.names.values()))!r} has no letter or digit to make its IRI "
+                "from; left out" for m in facts.mentions if not m.slug]
+    if warnings:
+        merge.entry_warnings[entry.eid] = warnings
+
+
+def _decide(merge: Merge, slug: str, entries: list[Placed], mentioners: list[Placed]
+            ) -> None:
+    """One slug: the first entry imported for it (a later one is an error), else a stub
+    as the most recently updated page mentioning it shows it; a warning where pages
+    disagree on its level."""
+    entries = sorted(entries, key=lambda entry: entry.place)
+    first = entries[0] if entries else None
+    merge.errors.extend(SourceError(entry.facts.source_file, None, f"product/{slug} is "
+                                    f"already imported from {first.facts.source_file}")
+                        for entry in entries[1:])
+    known = _Seen({}, first.facts.level, first.facts.source_file) if first else None
     warnings: list[str] = []
-    kept = sorted(by_slug.values(),
-                  key=lambda i: (entries[i].updated or date.min, entries[i].source_file))
-    for position in kept:
-        entry = entries[position]
-        for mention in entry.mentions:
-            if not mention.slug:
-                warnings.append(f"{entry.source_file}: a related product or alternative "
-                                f"named {next(iter(mention.names.values()))!r} has no letter "
-                                "or digit to make its IRI from; left out")
-                continue
-            seen = _Seen(mention.names, mention.level, entry.source_file)
-            imported = by_slug.get(mention.slug)
-            known = mentions.get(mention.slug) or (
-                _Seen({}, entries[imported].level, entries[imported].source_file)
-                if imported is not None else None)
-            warnings.extend(_conflict(mention.slug, known, seen))
-            if imported is None:
-                mentions[mention.slug] = seen  # the most recently updated page's word wins
-
-    stubs = [(seen.names, seen.level) for _, seen in sorted(mentions.items())]
-    return MergedEntries([by_slug[slug] for slug in sorted(by_slug)], stubs, warnings, errors)
+    named = (entry for entry in mentioners if entry.facts.slug)  # else not imported
+    for entry in sorted(named, key=lambda entry: entry.recency):
+        for mention in entry.facts.mentions:
+            if mention.slug == slug:
+                seen = _Seen(mention.names, mention.level, entry.facts.source_file)
+                warnings.extend(_conflict(slug, known, seen))
+                if first is None:
+                    known = seen  # the most recently updated page's word wins
+    if first is not None:
+        merge.products[slug] = first.eid
+    elif known is not None:
+        merge.stubs[slug] = (slug, known.names, known.level)
+    if warnings:
+        merge.slug_warnings[slug] = warnings
 
 
 def _conflict(slug: str, known: _Seen | None, seen: _Seen) -> list[str]:
@@ -126,6 +198,8 @@ class Merged:
 
 def merge_products(products: list[Product]) -> Merged:
     """Imported products by slug (a duplicate is an error), plus the stubs they mention."""
-    merged = merge_entries([entry_facts(product) for product in products])
-    return Merged([products[i] for i in merged.entries], merged.stubs, merged.warnings,
-                  merged.errors)
+    merge = merge_placed([Placed(str(i), entry_facts(product), (0, i))
+                          for i, product in enumerate(products)])
+    return Merged([products[int(merge.products[slug])] for slug in sorted(merge.products)],
+                  [merge.stubs[slug] for slug in sorted(merge.stubs)], merge.warnings,
+                  merge.errors)

@@ -33,7 +33,6 @@ from .generations import (
     BuildState,
     Findings,
     Source,
-    build_lock,
     clone_store,
     commit,
     current_id,
@@ -51,6 +50,7 @@ from .links import LINKS_FILE, LinksFile
 from .rdfio import make_readable, read_graph, to_rdflib
 from .search_index import build_index, oxigraph_rows, update_index
 from .shacl_sparql import StoreValidator, Unsupported
+from .source_merge import SourceMerge
 from .statistics_file import StatisticsFile
 from .store.oxigraph import StoreUnusable, load_store, open_store
 from .turtle import header
@@ -108,56 +108,58 @@ class Publication:
         return [*data, *rules]
 
     def publish(self, cache: ImportCache, renderer: EntryRenderer, products: dict[str, str],
-                stubs: dict[str, str]) -> Outcome:
-        """Write, load and validate; switch to the result if it conforms."""
+                stubs: dict[str, str], previous: tuple[str, BuildState] | None,
+                merged: SourceMerge) -> Outcome:
+        """Write, load and validate; switch to the result if it conforms. Called under the
+        build lock, with what `previous()` gave."""
         assembler = Assembler(cache, renderer, Contents(products, stubs))
-        with build_lock(self.graph_dir):
-            finish_switch(self.graph_dir)  # of a build killed while switching
-            shutil.rmtree(self.work, ignore_errors=True)  # left by a killed build
-            previous = self._previous(cache)
-            changes: list[UnitChange] = []
+        shutil.rmtree(self.work, ignore_errors=True)  # left by a killed build
+        changes: list[UnitChange] = []
+        if previous is not None:
+            with BlockFile(self.target) as old:
+                changes = assembler.changes(old, Contents(previous[1].products,
+                                                          previous[1].stubs))
+            if not changes and self._links_unchanged(previous[0]):
+                return Outcome(previous[1].report, "unchanged")  # nothing to write
+        staging = staging_folder(self.graph_dir)
+        staged = {path: self._staged_file(path) for path in
+                  (self.target, self.links.path, self.statistics.path)}
+        try:
             if previous is not None:
-                with BlockFile(self.target) as old:
-                    changes = assembler.changes(old, Contents(previous[1].products,
-                                                              previous[1].stubs))
-                if not changes and self._links_unchanged(previous[0]):
-                    return Outcome(previous[1].report, "unchanged")  # nothing to write
-            staging = staging_folder(self.graph_dir)
-            staged = {path: self._staged_file(path) for path in
-                      (self.target, self.links.path, self.statistics.path)}
-            try:
-                if previous is not None:
-                    findings = self._incremental(previous, changes, staging / "db", staged)
-                else:
-                    findings = self._full(assembler, staging / "db", staged)
-                report = (report_of(f for _, f in findings) if findings is not None
-                          else validate_graph(read_graph([staged[self.target],
-                                                          staged[self.links.path]]),
-                                              *self._rules()))
-                if report.conforms:
-                    state = BuildState(self.base, code_version(), products, stubs, report,
-                                       findings)
-                    manifest = manifest_of(self.sources(), self.base, staged)
-                    self._search_index(staging / "db", previous, staging / "search")
-                    commit(self.graph_dir, staging / "db", state, manifest, staged,
-                           staging / "search")
-                if previous is None:
-                    return Outcome(report, "full")
-                return Outcome(report, "incremental", len(changes), self.validated)
-            finally:
-                for path in staged.values():
-                    path.unlink(missing_ok=True)
-                shutil.rmtree(staging, ignore_errors=True)
+                findings = self._incremental(previous, changes, staging / "db", staged)
+            else:
+                findings = self._full(assembler, staging / "db", staged)
+            report = (report_of(f for _, f in findings) if findings is not None
+                      else validate_graph(read_graph([staged[self.target],
+                                                      staged[self.links.path]]),
+                                          *self._rules()))
+            if report.conforms:
+                state = BuildState(self.base, code_version(), products, stubs, report,
+                                   findings, merged.files, merged.merge, cache.token)
+                manifest = manifest_of(self.sources(), self.base, staged)
+                self._search_index(staging / "db", previous, staging / "search")
+                commit(self.graph_dir, staging / "db", state, manifest, staged,
+                       staging / "search")
+            if previous is None:
+                return Outcome(report, "full")
+            return Outcome(report, "incremental", len(changes), self.validated)
+        finally:
+            for path in staged.values():
+                path.unlink(missing_ok=True)
+            shutil.rmtree(staging, ignore_errors=True)
 
-    def _previous(self, cache: ImportCache) -> tuple[str, BuildState] | None:
-        """The current generation, if an incremental build may start from it."""
+    def previous(self, cache: ImportCache) -> tuple[str, BuildState] | None:
+        """The current generation (its id and state), if an incremental build may start
+        from it: built by this code from the same files, and from this cache. Called under
+        the build lock."""
+        finish_switch(self.graph_dir)  # of a build killed while switching
         ident = current_id(self.graph_dir)
         if ident is None or not self.target.exists():
             return None
         state = read_state(self.graph_dir, ident)
         if (state is None or state.base != self.base or state.code != code_version()
                 or not matches(read_manifest(self.graph_dir, ident), self.sources(), self.base)
-                or not cache.has_entries(state.products.values())):
+                or state.cache != cache.token):
             return None
         try:
             opened = open_store(store_folder(self.graph_dir) / ident)

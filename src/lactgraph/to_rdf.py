@@ -111,9 +111,12 @@ class RdfWriter:
         if page:
             self._add(node, FOAF.page, URIRef(page))
 
-    def product_stub(self, names: dict[str, str], level: int | None) -> URIRef:
-        """A product known only by name (and level) from another entry's page."""
-        node = URIRef(self.iris.product(_preferred(names)))
+    def product_stub(self, names: dict[str, str], level: int | None, slug: str | None = None
+                     ) -> URIRef:
+        """A product known only by name (and level) from another entry's page, at the IRI
+        of its slug there (that of the name the page links with), else of its names."""
+        node = URIRef(self.iris.entity("product", slug) if slug
+                      else self.iris.product(_preferred(names)))
         self._add(node, RDF.type, self.lg.Product)
         for lang, name in sorted(names.items()):
             self._label(node, name, lang)
@@ -322,7 +325,7 @@ def _decimal(number: float) -> str:
 
 def products_graph(
     products: Iterable[Product],
-    stubs: Iterable[tuple[dict[str, str], int | None]],
+    stubs: Iterable[tuple[str, dict[str, str], int | None]],
     iris: IriScheme,
 ) -> Graph:
     """The graph of imported entries plus the products known only by mention."""
@@ -330,6 +333,6 @@ def products_graph(
     writer = RdfWriter(graph, iris)
     for product in products:
         writer.product(product)
-    for names, level in stubs:
-        writer.product_stub(names, level)
+    for slug, names, level in stubs:
+        writer.product_stub(names, level, slug)
     return graph

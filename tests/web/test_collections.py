@@ -41,7 +41,7 @@ def write_feed_graph(folder: Path) -> Path:
                 commentary={"en": "Nothing to see </script> here & there."},
                 aliases=["Evil twin"]),
     ]
-    graph = products_graph(products, [({"en": "Delta"}, 3)], iris)
+    graph = products_graph(products, [("delta", {"en": "Delta"}, 3)], iris)
     gamma = URIRef(iris.product("Gamma"))
     change = URIRef(f"{gamma}#risk-change-2023-03-15")
     graph.add((gamma, LG.riskChange, change))
