@@ -164,7 +164,7 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
                               jobs, show)
     # one build at a time from first to last: another one's import or prune of the cache
     # would change the entries this one reads
-    with build_lock(graph_dir), _cache(graph_dir) as cache:
+    with build_lock(_cache_folder(graph_dir)), _cache(graph_dir) as cache:
         keys = cache.keys(files, base)
         imported = _import_new(cache, files, keys, base, jobs, show)
         previous = publication.previous(cache)

@@ -139,11 +139,11 @@ def current_store(settings: Settings) -> Path | None:
 
 
 @contextmanager
-def build_lock(graph_dir: Path) -> Iterator[None]:
-    """One build at a time per graph folder (a second one waits)."""
-    folder = store_folder(graph_dir)
+def build_lock(folder: Path) -> Iterator[None]:
+    """One build at a time per work folder (a second one waits). The lock lives in the
+    build's own work folder, so that a failed build leaves nothing in graph/."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("w") as lock:
+    with (folder / "build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -154,6 +154,7 @@ def build_lock(graph_dir: Path) -> Iterator[None]:
 def staging_folder(graph_dir: Path) -> Path:
     """A new empty folder for the next generation (stale ones of killed builds go)."""
     folder = store_folder(graph_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(".staging-*"):
         shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
