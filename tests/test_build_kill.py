@@ -258,7 +258,7 @@ _FILE_FACTS: dict[str, Facts] = {}
 
 def _file_facts(files: dict[str, bytes]) -> Facts:
     """What a store loaded from these graph/ files holds (each file in `<base>graph/<stem>`,
-    as `web.context.store_sources` lays them out)."""
+    as `generations.store_sources` lays them out)."""
     key = hashlib.sha256(b"\0".join(k.encode() + b"\0" + v for k, v in sorted(files.items())))
     if key.hexdigest() not in _FILE_FACTS:
         store = ox.Store()

@@ -229,7 +229,8 @@ def test_a_second_build_waits_for_the_first_before_it_reads_the_cache(corpus, tm
     cache = project / ".lactgraph-cache" / "graph" / "imports.sqlite"
     sources = _sources_in(cache)
     done = []
-    with build_lock(project / ".lactgraph-cache" / "graph"):  # as a build running meanwhile holds it
+    # as a build running meanwhile holds it
+    with build_lock(project / ".lactgraph-cache" / "graph"):
         second = threading.Thread(target=lambda: done.append(_build(project)))
         second.start()
         second.join(3)

@@ -16,6 +16,7 @@ published, safe to delete (the next build re-imports everything).
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import secrets
 import sqlite3
@@ -138,7 +139,7 @@ class ImportCache:
 
     # --- keys ---------------------------------------------------------------------------
 
-    def keys(self, paths: Sequence[Path], base: str) -> list[str]:
+    def keys(self, paths: Sequence[str], base: str) -> list[str]:
         """The key of each file: its content digest is taken from the last hashing when
         the file's size and time say it did not change since (and not racily close)."""
         known = {row[0]: row[1:] for row in self.db.execute(
@@ -146,25 +147,21 @@ class ImportCache:
         keys, hashed = [], []
         now = time.time_ns()
         for path in paths:
-            info = path.stat()
-            size, mtime, checked, digest = known.get(str(path), (None, None, 0, None))
+            info = os.stat(path)
+            size, mtime, checked, digest = known.get(path, (None, None, 0, None))
             if (size, mtime) != (info.st_size, info.st_mtime_ns) or (
                     info.st_mtime_ns >= checked - _RACY_NS):
-                digest = file_digest(path)
-                hashed.append((str(path), info.st_size, info.st_mtime_ns, now, digest))
+                digest = file_digest(Path(path))
+                hashed.append((path, info.st_size, info.st_mtime_ns, now, digest))
             keys.append(source_key(path, digest, base))
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO stat VALUES (?, ?, ?, ?, ?)", hashed)
         return keys
 
     def known(self, keys: Iterable[str]) -> set[str]:
-        wanted = list(dict.fromkeys(keys))
-        found: set[str] = set()
-        for chunk in _chunks(wanted):
-            marks = ",".join("?" * len(chunk))
-            found.update(k for (k,) in self.db.execute(
-                f"SELECT key FROM source WHERE key IN ({marks})", chunk))
-        return found
+        """The keys the cache holds (read whole: each build prunes the cache to its own
+        sources, so it holds about as many as are asked)."""
+        return set(keys).intersection(k for (k,) in self.db.execute("SELECT key FROM source"))
 
     # --- writing ------------------------------------------------------------------------
 
@@ -302,8 +299,8 @@ class ImportCache:
                                        (subject,))
 
 
-def source_key(path: Path, digest: str, base: str) -> str:
-    text = "\0".join((import_version(), base, str(path), digest))
+def source_key(path: str, digest: str, base: str) -> str:
+    text = "\0".join((import_version(), base, path, digest))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

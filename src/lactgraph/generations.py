@@ -3,7 +3,7 @@
 Each successful build leaves, in `graph/store/`:
 
     <id>/            the Oxigraph store (RocksDB): graph/ and the ontology and shapes in the
-                     named graphs `lactgraph serve` uses (`web.context.store_sources`)
+                     named graphs `lactgraph serve` uses (`store_sources`)
     <id>.manifest    what it was built from: base IRI, each file's size, time and inode
     <id>.state       what the next build needs to be incremental (entries, stubs, findings)
     <id>.search      the name index of the store (`search_index`), opened by the web workers
@@ -38,7 +38,7 @@ from pathlib import Path
 from .config import Settings
 from .iris import IriScheme
 from .merge import Merge
-from .rdfio import write_atomically
+from .rdfio import rdf_paths, write_atomically
 from .validate import Finding, Report
 
 STORE_FOLDER = "store"
@@ -63,6 +63,14 @@ class BuildState:
     files: dict[str, list[str]] = field(default_factory=dict)  # source key -> its eids
     merge: Merge | None = None  # what the merge decided (the next one starts from it)
     cache: str = ""  # the token of the import cache the build read
+
+
+def store_sources(settings: Settings, iris: IriScheme) -> list[Source]:
+    """The graph's files, each in `<base>graph/<name>`, then the ontology and the shapes in
+    graphs named by their own IRIs (so `GRAPH ?g` tells data from vocabulary): the one
+    definition of a store's layout, for builds and servers alike."""
+    data = [(path, f"{iris.base}graph/{path.stem}") for path in rdf_paths([settings.graph_path])]
+    return [*data, (settings.ontology_path, iris.ontology), (settings.shapes_path, iris.shapes)]
 
 
 def stamp(path: Path) -> list[int]:
@@ -123,8 +131,6 @@ def current_store(settings: Settings) -> Path | None:
     """The store the last build left beside graph/, when it is up to date with graph/, the
     ontology and the shapes (`lactgraph serve` opens it read-only: no parsing, ~0.1 s);
     None when there is none or it is stale."""
-    from .web.context import store_sources  # the one definition of the store's layout
-
     graph_dir = settings.graph_path
     with contextlib.suppress(OSError):  # a read-only graph/ cannot be repaired: not used
         finish_switch(graph_dir)

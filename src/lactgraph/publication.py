@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +45,7 @@ from .generations import (
     search_index_of,
     staging_folder,
     store_folder,
+    store_sources,
 )
 from .iris import IriScheme
 from .links import LINKS_FILE, LinksFile
@@ -97,8 +99,6 @@ class Publication:
     def sources(self) -> list[Source]:
         """What the store holds, laid out as `lactgraph serve` lays it out, the target
         listed even before its first build."""
-        from .web.context import store_sources  # the one definition of the layout
-
         found = store_sources(self.settings, self.iris)
         data, rules = found[:-2], found[-2:]
         for path, graph in ((self.target, self.data_graph), (self.links.path, self.links.graph),
@@ -126,7 +126,7 @@ class Publication:
                   (self.target, self.links.path, self.statistics.path)}
         try:
             if previous is not None:
-                findings = self._incremental(previous, changes, staging / "db", staged)
+                findings = self._incremental(previous, changes, staging, staged)
             else:
                 findings = self._full(assembler, staging / "db", staged)
             report = (report_of(f for _, f in findings) if findings is not None
@@ -137,7 +137,7 @@ class Publication:
                 state = BuildState(self.base, code_version(), products, stubs, report,
                                    findings, merged.files, merged.merge, cache.token)
                 manifest = manifest_of(self.sources(), self.base, staged)
-                self._search_index(staging / "db", previous, staging / "search")
+                self._search_index(staging / "db", staging / "search")
                 commit(self.graph_dir, staging / "db", state, manifest, staged,
                        staging / "search")
             if previous is None:
@@ -206,16 +206,32 @@ class Publication:
             return self.validator.validate_closed(store_dir, self.graphs, jobs, bar.update)
 
     def _incremental(self, previous: tuple[str, BuildState], changes: list[UnitChange],
-                     store_dir: Path, staged: dict[Path, Path]) -> Findings:
-        ident, state = previous
-        with BlockFile(self.target) as old, staged[self.target].open("wb") as out:
-            write_patched(old, [change.edit for change in changes], out)
-            text_header, expand = old.header, old.expand
-        clone_store(store_folder(self.graph_dir) / ident, store_dir)
+                     staging: Path, staged: dict[Path, Path]) -> Findings:
+        """The new generation from the current one. The two large copies, the Turtle file
+        with its edits and the name index (before its update), run in threads beside the
+        store's work: they wait on memory and disk, not on the interpreter."""
+        old_store = store_folder(self.graph_dir) / previous[0]
+        old_index = search_index_of(old_store)
+        with BlockFile(self.target) as old, ThreadPoolExecutor(2) as copies:
+            turtle = copies.submit(_write_patched, old, changes, staged[self.target])
+            index = (copies.submit(shutil.copyfile, old_index, staging / "search")
+                     if old_index.exists() else None)
+            findings = self._update_store(old, old_store, previous[1], changes, staging / "db",
+                                          staged)
+            turtle.result()
+            if index is not None:
+                index.result()
+        return findings
+
+    def _update_store(self, old: BlockFile, old_store: Path, state: BuildState,
+                      changes: list[UnitChange], store_dir: Path, staged: dict[Path, Path]
+                      ) -> Findings:
+        """A clone of the old store with the changed units replaced, validated."""
+        clone_store(old_store, store_dir)
         store = ox.Store(str(store_dir))
         try:
             changed, triples = _replace_blocks(store, ox.NamedNode(self.data_graph),
-                                               text_header, expand, changes)
+                                               old.header, old.expand, changes)
             self.changed = changed
             links_changed = self.links.publish(store, self.data_graph,
                                                staged[self.links.path])
@@ -231,16 +247,13 @@ class Publication:
         finally:
             del store
 
-    def _search_index(self, store_dir: Path, previous: tuple[str, BuildState] | None,
-                      path: Path) -> None:
-        """The name index of the new store: the previous one brought up to date after an
-        incremental build, else gathered whole."""
-        old = search_index_of(store_folder(self.graph_dir) / previous[0]) if previous else None
+    def _search_index(self, store_dir: Path, path: Path) -> None:
+        """The name index of the new store: the previous one's copy (`_incremental`)
+        brought up to date, else gathered whole."""
         store = ox.Store(str(store_dir))
         try:
             rows = oxigraph_rows(store)
-            if old is not None and old.exists() and self.changed is not None:
-                shutil.copyfile(old, path)
+            if path.exists() and self.changed is not None:
                 update_index(rows, self.iris, path, self.changed)
             else:
                 with self._bar("search index", None, "pass"):
@@ -301,6 +314,11 @@ def _replace_blocks(store: ox.Store, graph: ox.NamedNode, text_header: str,
         triples.extend((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
                        for q in [*_parse(text_header, change.old), *new])
     return changed, triples
+
+
+def _write_patched(old: BlockFile, changes: list[UnitChange], path: Path) -> None:
+    with path.open("wb") as out:
+        write_patched(old, [change.edit for change in changes], out)
 
 
 def _parse(text_header: str, text: str) -> list[ox.Quad]:

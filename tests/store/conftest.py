@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from lactgraph.config import Settings
+from lactgraph.generations import store_sources
 from lactgraph.iris import IriScheme
 from lactgraph.push import Pushed, Server, dataset_parts, push
 from lactgraph.store.oxigraph import OxigraphStore, cached_store
 from lactgraph.store.remote import RemoteStore, dataset_graphs
-from lactgraph.web.context import store_sources
 
 from ..conftest import ROOT
 from ..virtuoso import PASSWORD, USER, Virtuoso, start_virtuoso

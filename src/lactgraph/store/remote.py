@@ -76,7 +76,7 @@ DCTERMS = "http://purl.org/dc/terms/"
 def dataset_graphs(iris: IriScheme, data_graph: str | None = None) -> tuple[str, str, str]:
     """The named graphs lactgraph publishes on a server: data, ontology, shapes.
 
-    The names the embedded store gives them (web.context.store_sources), except that the
+    The names the embedded store gives them (generations.store_sources), except that the
     data is one graph, `<base>graph/lactgraph`, whatever files it came from: web workers
     then need no copy of graph/ to know where it is.
     """

@@ -10,12 +10,11 @@ from pathlib import Path
 from flask import current_app
 
 from ..config import Settings
-from ..generations import current_store, search_index_of
+from ..generations import current_store, search_index_of, store_sources
 from ..iris import IriScheme, UrlMapper
-from ..rdfio import rdf_paths
 from ..search_index import SearchIndex, build_index, store_rows
 from ..store import Store
-from ..store.oxigraph import BUILT_STORE, OxigraphStore, Source, cached_store
+from ..store.oxigraph import BUILT_STORE, OxigraphStore, cached_store
 from ..store.remote import RemoteStore, dataset_graphs
 
 
@@ -96,13 +95,6 @@ def _remove_older(kept: Path, prefix: str) -> None:
                    key=age, reverse=True)
     for path in older[1:]:
         path.unlink(missing_ok=True)
-
-
-def store_sources(settings: Settings, iris: IriScheme) -> list[Source]:
-    """The graph's files, each in `<base>graph/<name>`, then the ontology and the shapes in
-    graphs named by their own IRIs (so `GRAPH ?g` tells data from vocabulary)."""
-    data = [(path, f"{iris.base}graph/{path.stem}") for path in rdf_paths([settings.graph_path])]
-    return [*data, (settings.ontology_path, iris.ontology), (settings.shapes_path, iris.shapes)]
 
 
 def site() -> Site:
