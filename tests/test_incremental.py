@@ -21,7 +21,9 @@ import pytest
 
 from lactgraph import generations
 from lactgraph.build import ImportFailed, build
+from lactgraph.buildcache import ImportCache
 from lactgraph.config import Settings
+from lactgraph.entries import SHARED
 from lactgraph.generations import (
     build_lock,
     current_id,
@@ -170,6 +172,33 @@ def test_an_incremental_build_equals_a_full_build(corpus, tmp_path):
     assert _search_entries(incremental) == _search_entries(scratch)
     assert again.report == full.report
     assert again.products == full.products == PRODUCTS
+
+
+def test_a_change_reads_again_only_the_shared_subjects_it_may_alter(corpus, tmp_path):
+    """A SHARED block is the set of the texts live entries write about its subject: one
+    whose every text some other live entry writes too (a country many entries name) is
+    the same with or without a changed entry, and is not read again."""
+    project = _project(tmp_path, corpus)
+    _build(project)
+    cache = ImportCache(project / ".lactgraph-cache" / "graph" / "imports.sqlite")
+    try:
+        rows = cache.db.execute("SELECT subject, eid, kind, pairs FROM shared").fetchall()
+        live = {eid for (eid,) in cache.db.execute("SELECT eid FROM content")}
+        cache.set_live({eid: f"urn:owner:{eid}" for eid in live})  # each build's are all
+        writers: dict[tuple, set[str]] = {}
+        for subject, eid, kind, pairs in rows:
+            writers.setdefault((subject, kind, pairs), set()).add(eid)
+        left_alone = 0
+        for eid in sorted(live)[:40]:
+            written = {(s, k, p) for s, e, k, p in rows if e == eid}
+            expected = {s for s, _, _ in written
+                        if any(k != SHARED or writers[(s2, k, p)] == {eid}
+                               for s2, k, p in written if s2 == s)}
+            assert cache.shared_touched({eid}) == expected
+            left_alone += len({s for s, _, _ in written} - expected)
+        assert left_alone > 0  # the shortcut is taken in this corpus
+    finally:
+        cache.close()
 
 
 def test_incremental_builds_upon_incremental_builds_equal_a_full_build(corpus, tmp_path):

@@ -105,7 +105,7 @@ class Assembler:
         found = []
         for iri in sorted(products):
             found.append(self._change(old, iri, iri + _LAST, self.product_unit(iri)))
-        shared = self.cache.shared_subjects(changed_eids)
+        shared = self.cache.shared_touched(changed_eids)
         rows = {subject: list(group) for subject, group in
                 groupby(self.cache.contributions(shared), key=lambda r: r[0])}
         for subject in sorted(shared):  # one no entry writes any more is removed

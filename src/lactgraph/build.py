@@ -5,8 +5,11 @@ shapes. It scales to tens of thousands of entries:
 
 - each source file is imported once and kept, rendered, in a cache keyed by its content
   (`buildcache.py`); new files are imported in parallel worker processes;
-- the merge reads only a few facts per entry (`merge.py`), and the Turtle is written
-  block by block, sorted by subject, never holding the graph in memory (`assemble.py`);
+- the merge reads only a few facts per entry (`merge.py`) and decides slug by slug; after
+  a change it starts from the last build's decisions and decides again only the slugs
+  the changed sources' entries name or mention (`source_merge.py`);
+- the Turtle is written block by block, sorted by subject, never holding the graph in
+  memory (`assemble.py`);
 - the graph is loaded into a persistent Oxigraph store beside graph/ and validated there,
   the shapes compiled to SPARQL (`shacl_sparql.py`), the store kept for
   `lactgraph serve` (`generations.py`);

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .entries import ImportedFile
+from .entries import SHARED, ImportedFile
 from .errors import SourceError
 from .merge import EntryFacts
 
@@ -267,14 +267,29 @@ class ImportCache:
     def owned(self, eid: str) -> str:
         return self.db.execute("SELECT owned FROM content WHERE eid=?", (eid,)).fetchone()[0]
 
-    def shared_subjects(self, eids: Iterable[str]) -> set[str]:
-        """Every shared subject these entries write."""
-        subjects: set[str] = set()
-        for chunk in _chunks(list(set(eids))):
+    def shared_touched(self, eids: Iterable[str]) -> set[str]:
+        """The shared subjects whose block a change of these entries (published before or
+        now) may alter: every one they write but those of kind SHARED of which each text
+        is written by a live entry other than these too (such a block is the set of its
+        live texts, the same with or without these entries). A country that ten thousand
+        entries write is then not read again when one of them changes."""
+        eids = set(eids)
+        texts: dict[str, set[tuple[int, str]]] = {}
+        for chunk in _chunks(sorted(eids)):
             marks = ",".join("?" * len(chunk))
-            subjects.update(s for (s,) in self.db.execute(
-                f"SELECT subject FROM shared WHERE eid IN ({marks})", chunk))
-        return subjects
+            for subject, kind, pairs in self.db.execute(
+                    f"SELECT subject, kind, pairs FROM shared WHERE eid IN ({marks})", chunk):
+                texts.setdefault(subject, set()).add((kind, pairs))
+        return {subject for subject, written in texts.items()
+                if not all(kind == SHARED and self._written_by_others(subject, kind, pairs, eids)
+                           for kind, pairs in written)}
+
+    def _written_by_others(self, subject: str, kind: int, pairs: str, eids: set[str]
+                           ) -> bool:
+        rows = self.db.execute(
+            "SELECT s.eid FROM shared s CROSS JOIN live l ON l.eid = s.eid "
+            "WHERE s.subject = ? AND s.kind = ? AND s.pairs = ?", (subject, kind, pairs))
+        return any(eid not in eids for (eid,) in rows)  # stops at the first one
 
     def set_live(self, owners: dict[str, str]) -> None:
         """The entries a build publishes (eid -> product IRI): contributions() reads
