@@ -1,10 +1,17 @@
-"""`lactgraph import` and `lactgraph validate` as a user runs them."""
+"""`lactgraph import` and `lactgraph validate` as a user runs them, and the limits a
+server is given (flags and environment) checked before it starts."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
+import pytest
 from rdflib import Graph, Namespace
+
+from lactgraph.config import settings_from_env
+from lactgraph.errors import LactgraphError
 
 from .cli_helpers import assert_clean_error, run_lactgraph, scratch_project
 from .conftest import ROOT
@@ -82,3 +89,27 @@ def test_validate_a_missing_file(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     result = run_lactgraph("--debug", "validate", "missing.ttl", cwd=scratch_project(tmp_path))
     assert "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize("name, value, bound", [
+    ("query_timeout", "0", "more than 0, not 0.0"),
+    ("query_timeout", "nan", "more than 0, not nan"),
+    ("row_cap", "0", "1 or more, not 0"),
+    ("query_workers", "-2", "1 or more, not -2"),
+    ("sparql_budget", "-1", "0 or more, not -1.0"),
+    ("max_url_bytes", "0", "1 or more, not 0"),
+    ("document_cache_mb", "-0.5", "0 or more, not -0.5"),
+])
+def test_a_limit_out_of_range_is_refused_by_name(name, value, bound):
+    with pytest.raises(LactgraphError) as refused:
+        settings_from_env({f"LACTGRAPH_{name.upper()}": value})
+    assert str(refused.value) == (f"{name} (--{name.replace('_', '-')}, "
+                                  f"LACTGRAPH_{name.upper()}) must be {bound}")
+
+
+def test_serve_refuses_a_negative_document_cache_before_it_starts():
+    result = subprocess.run(  # a server that started would run until the timeout
+        [sys.executable, "-m", "lactgraph", "serve", "--port", "0",
+         "--document-cache-mb", "-1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert_clean_error(result, "document_cache_mb (--document-cache-mb, "
+                               "LACTGRAPH_DOCUMENT_CACHE_MB) must be 0 or more, not -1.0")

@@ -8,12 +8,18 @@ is how `gunicorn 'lactgraph.web:create_app()'` is configured; a list
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import LactgraphError
 from .vocab import DEFAULT_BASE
+
+# The least each limit may be, and whether that value itself is allowed.
+_LEAST = {"query_timeout": (0, False), "row_cap": (1, True), "query_workers": (1, True),
+          "sparql_budget": (0, True), "max_url_bytes": (1, True),
+          "document_cache_mb": (0, True)}
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,15 @@ class Settings:
     query_log: Path | None = None  # a JSON-lines file of public queries (else a logger)
     max_url_bytes: int = 16 * 1024  # a longer path or query string gets 414
     document_cache_mb: float = 64.0  # rendered entity documents kept per worker (0: none)
+
+    def __post_init__(self) -> None:
+        for name, (least, allowed) in _LEAST.items():
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < least or (value == least and not allowed):
+                bound = f"{least} or more" if allowed else f"more than {least}"
+                raise LactgraphError(
+                    f"{name} (--{name.replace('_', '-')}, LACTGRAPH_{name.upper()}) must be "
+                    f"{bound}, not {value}")
 
     @property
     def graph_path(self) -> Path:
