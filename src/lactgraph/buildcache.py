@@ -246,23 +246,22 @@ class ImportCache:
 
     def facts(self, eids: Sequence[str]) -> list[EntryFacts]:
         """The merge facts of entries, in the order asked."""
-        found: dict[str, EntryFacts] = {}
-        for chunk in _chunks(list(set(eids))):
-            marks = ",".join("?" * len(chunk))
-            for eid, facts in self.db.execute(
-                    f"SELECT eid, facts FROM content WHERE eid IN ({marks})", chunk):
-                found[eid] = pickle.loads(facts)
+        found = {eid: pickle.loads(facts) for eid, facts in self._select_in(
+            "SELECT eid, facts FROM content WHERE eid IN ({marks})", eids)}
         return [found[eid] for eid in eids]
 
     def mentioning(self, slugs: Iterable[str]) -> dict[str, set[str]]:
         """The entries (eids, of any source the cache holds) that mention each slug."""
         found: dict[str, set[str]] = {slug: set() for slug in slugs}
-        for chunk in _chunks(sorted(found)):
-            marks = ",".join("?" * len(chunk))
-            for slug, eid in self.db.execute(
-                    f"SELECT slug, eid FROM mention WHERE slug IN ({marks})", chunk):
-                found[slug].add(eid)
+        for slug, eid in self._select_in(
+                "SELECT slug, eid FROM mention WHERE slug IN ({marks})", found):
+            found[slug].add(eid)
         return found
+
+    def _select_in(self, query: str, values: Iterable[str]) -> Iterator[tuple]:
+        """The rows of a query whose `IN ({marks})` takes the values, 500 at a time."""
+        for chunk in _chunks(sorted(set(values))):
+            yield from self.db.execute(query.format(marks=",".join("?" * len(chunk))), chunk)
 
     def owned(self, eid: str) -> str:
         return self.db.execute("SELECT owned FROM content WHERE eid=?", (eid,)).fetchone()[0]
@@ -275,11 +274,9 @@ class ImportCache:
         entries write is then not read again when one of them changes."""
         eids = set(eids)
         texts: dict[str, set[tuple[int, str]]] = {}
-        for chunk in _chunks(sorted(eids)):
-            marks = ",".join("?" * len(chunk))
-            for subject, kind, pairs in self.db.execute(
-                    f"SELECT subject, kind, pairs FROM shared WHERE eid IN ({marks})", chunk):
-                texts.setdefault(subject, set()).add((kind, pairs))
+        for subject, kind, pairs in self._select_in(
+                "SELECT subject, kind, pairs FROM shared WHERE eid IN ({marks})", eids):
+            texts.setdefault(subject, set()).add((kind, pairs))
         return {subject for subject, written in texts.items()
                 if not all(kind == SHARED and self._written_by_others(subject, kind, pairs, eids)
                            for kind, pairs in written)}
