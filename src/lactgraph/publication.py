@@ -202,7 +202,7 @@ class Publication:
             return None
         size = sum(path.stat().st_size for path in staged.values())
         jobs = self.jobs if size > PARALLEL_VALIDATION else 1
-        with self._bar("validate", jobs, "share") as bar:
+        with self._bar("validate", len(self.validator.checks), "check") as bar:
             return self.validator.validate_closed(store_dir, self.graphs, jobs, bar.update)
 
     def _incremental(self, previous: tuple[str, BuildState], changes: list[UnitChange],

@@ -391,16 +391,22 @@ class StoreValidator:
     def validate_closed(self, directory: Path, graphs: Sequence[str], jobs: int,
                         progress: Callable[[int], object] | None = None
                         ) -> list[tuple[str, Finding]]:
-        """Every check on a store nobody writes to, the checks shared among `jobs`
-        processes that each open it read-only (Oxigraph runs a query on one core). The
-        checks themselves are sent: a compilation elsewhere may order them otherwise."""
+        """Every check on a store nobody writes to, run by `jobs` processes that each open
+        it read-only (Oxigraph runs a query on one core). A process takes the next check
+        when it is done with one, the likely slowest first: a few checks that follow RDF
+        lists or nest shapes take most of the time, and a fixed share of them each left
+        one process working alone. The checks themselves are sent: a compilation elsewhere
+        may order them otherwise."""
         if jobs <= 1:
-            return _run_share(str(directory), list(graphs), self.checks)
+            return run_checks(self.checks, ox.Store.read_only(str(directory)), graphs,
+                              progress=progress and (lambda: progress(1)))
         found: list[tuple[str, Finding]] = []
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-            shares = [pool.submit(_run_share, str(directory), list(graphs),
-                                  self.checks[share::jobs]) for share in range(jobs)]
-            for done in as_completed(shares):
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
+                                 initializer=_open_closed,
+                                 initargs=(str(directory), list(graphs))) as pool:
+            runs = [pool.submit(_run_check, check)
+                    for check in sorted(self.checks, key=_likely_cost, reverse=True)]
+            for done in as_completed(runs):
                 found.extend(done.result())
                 if progress:
                     progress(1)
@@ -461,9 +467,22 @@ def _finding(check: Check, row: ox.QuerySolution, writer: FindingWriter
     )
 
 
-def _run_share(directory: str, graphs: list[str], checks: list[Check]
-               ) -> list[tuple[str, Finding]]:
-    return run_checks(checks, ox.Store.read_only(directory), graphs)
+_closed: tuple[ox.Store, list[str]] | None = None  # a validating process's store, graphs
+
+
+def _open_closed(directory: str, graphs: list[str]) -> None:
+    global _closed
+    _closed = ox.Store.read_only(directory), graphs
+
+
+def _run_check(check: Check) -> list[tuple[str, Finding]]:
+    assert _closed is not None, "a process of validate_closed opens the store first"
+    return run_checks([check], *_closed)
+
+
+def _likely_cost(check: Check) -> tuple[int, int]:
+    """Checks that follow paths of any length or nest shapes first, the longest first."""
+    return check.whole.count("*") + check.whole.count("EXISTS"), len(check.whole)
 
 
 def _owners(store: ox.Store, node: ox.NamedNode | ox.BlankNode,
