@@ -19,7 +19,6 @@ import re
 import sqlite3
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import pyoxigraph as ox
 from .iris import IriScheme
 from .rdfio import make_readable
 from .store import Store
+from .text import without_marks
 from .vocab import PREFIXES
 
 KIND_ORDER = {"product": 0, "group": 1, "alias": 2, "brand": 3, "writing": 4}
@@ -40,9 +40,7 @@ Rows = Callable[[str, tuple[str, ...]], Iterable[Row]]
 
 def normalise(text: str) -> str:
     """Case- and accent-insensitive form: 'Mesoteràpia' -> 'mesoterapia'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", stripped.casefold()).strip()
+    return re.sub(r"\s+", " ", without_marks(text).casefold()).strip()
 
 
 @dataclass(frozen=True)

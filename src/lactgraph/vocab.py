@@ -6,11 +6,10 @@ levels without pulling in RDF; `to_rdf` and the web layer wrap these strings.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from .link.prefixes import default_base, prefix_map, vocabulary_prefixes
+from .sources import fold
 
 DEFAULT_BASE = default_base()
 
@@ -105,13 +104,6 @@ RISK_LEVELS: tuple[RiskLevel, ...] = (
 )
 
 
-def _wording_key(text: str) -> str:
-    """Compare wordings without case, accents, spacing or punctuation."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
-
-
 def _wording_index() -> dict[str, int]:
     index: dict[str, int] = {}
     for risk in RISK_LEVELS:
@@ -122,7 +114,7 @@ def _wording_index() -> dict[str, int]:
             *risk.former_descriptions,
         ]
         for wording in wordings:
-            index[_wording_key(wording)] = risk.level
+            index[fold(wording)] = risk.level
     return index
 
 
@@ -131,4 +123,4 @@ _WORDINGS = _wording_index()
 
 def level_for_wording(text: str) -> int | None:
     """The level a name or description denotes, in any known wording, or None."""
-    return _WORDINGS.get(_wording_key(text))
+    return _WORDINGS.get(fold(text))

@@ -22,7 +22,6 @@ query text, so no name can change a query's meaning.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
@@ -35,6 +34,7 @@ from rdflib import Literal
 
 from .. import __version__
 from ..rdfio import read_graph
+from ..text import without_marks
 from . import prefixes
 from .client import Row, SparqlClient
 from .queries import (
@@ -96,9 +96,7 @@ CHAIN_FACTOR = 0.95
 
 def normalise(text: str) -> str:
     """Compare names without case, diacritics, typographic quotes or spacing."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = without_marks(text).replace("\u2019", "'").replace("\u2018", "'")
     return " ".join(text.casefold().split())
 
 

@@ -8,7 +8,8 @@ Nothing here imports rdflib: readers produce `records`, `to_rdf` makes the graph
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from ..text import without_marks
 
 
 def fold(text: str) -> str:
@@ -16,9 +17,7 @@ def fold(text: str) -> str:
 
     Shared by every reader so that "Galmés" and "galmes", "T½" and "T1/2" meet.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", " ", bare.casefold()).strip()
+    return re.sub(r"[\W_]+", " ", without_marks(text).casefold()).strip()
 
 
 def quoted(text: str, limit: int = 80) -> str:

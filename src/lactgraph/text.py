@@ -1,0 +1,26 @@
+"""Accent-insensitive text: the one rule the readers, the linker and the name index share."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+class _Unmarked(dict):
+    """A `str.translate` table deleting combining characters (accents once decomposed),
+    filled as characters are met: a lookup per character in C, where asking
+    `unicodedata.combining` of each character in Python cost a quarter of the time a
+    source took to read."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_UNMARKED = _Unmarked()
+
+
+def without_marks(text: str) -> str:
+    """The text decomposed (NFKD) without its combining marks: 'Mesoteràpia' ->
+    'Mesoterapia', 'ﬁ' -> 'fi'."""
+    return unicodedata.normalize("NFKD", text).translate(_UNMARKED)

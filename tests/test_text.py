@@ -1,0 +1,26 @@
+"""The accent-insensitive rule every comparison of names shares (`lactgraph.text`)."""
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lactgraph.sources import fold
+from lactgraph.text import without_marks
+
+
+def _by_definition(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@given(st.text())
+def test_without_marks_is_nfkd_without_combining_characters(text):
+    assert without_marks(text) == _by_definition(text)
+
+
+def test_examples():
+    assert without_marks("Mesoteràpia") == "Mesoterapia"
+    assert without_marks("\ufb01") == "fi"  # a compatibility decomposition
+    assert without_marks("\u05e9\u05c1") == "\u05e9"  # a Hebrew point, not a Latin accent
+    assert fold("Galmés  T½ — Ñandú") == "galmes t1 2 nandu"
