@@ -37,7 +37,6 @@ from rdflib import Graph
 from tqdm import tqdm
 
 from .buildcache import ImportCache, code_version
-from .dumps import FOLDER, MANIFEST, write_dumps
 from .entries import EntryRenderer, import_file
 from .errors import LactgraphError, SourceError
 from .generations import BuildState, build_lock
@@ -222,6 +221,8 @@ def _write_dumps(graph_dir: Path, files: list[Path], base: str, changed: bool,
                  jobs: int) -> None:
     """The dumps of the published files, when the graph changed or the dumps' manifest
     (written last) is older than the graph: a build killed before its dumps were written."""
+    from .dumps import FOLDER, MANIFEST, write_dumps  # PyLD: 0.1 s to import, for dumps only
+
     manifest = graph_dir / FOLDER / MANIFEST
     newest = max(path.stat().st_mtime_ns for path in files)
     if not changed and manifest.is_file() and manifest.stat().st_mtime_ns >= newest:
