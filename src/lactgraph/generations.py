@@ -34,12 +34,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .iris import IriScheme
 from .merge import Merge
 from .rdfio import rdf_paths, write_atomically
 from .validate import Finding, Report
+
+if TYPE_CHECKING:
+    from .shacl_sparql import StoreValidator
 
 STORE_FOLDER = "store"
 POINTER = "current"
@@ -63,6 +67,9 @@ class BuildState:
     files: dict[str, list[str]] = field(default_factory=dict)  # source key -> its eids
     merge: Merge | None = None  # what the merge decided (the next one starts from it)
     cache: str = ""  # the token of the import cache the build read
+    # the shapes as the build compiled them to SPARQL (valid while the code, the shapes and
+    # the ontology are those of the build, as for an incremental build from this state)
+    validator: StoreValidator | None = None
 
 
 def store_sources(settings: Settings, iris: IriScheme) -> list[Source]:

@@ -93,6 +93,7 @@ class Publication:
         self.data_graph = f"{self.iris.base}graph/{target.stem}"
         self.validated: int | None = None  # focus nodes an incremental build validated
         self.changed: set[str] | None = None  # subjects an incremental build replaced
+        self.compiled: StoreValidator | None = None  # the shapes as the last build compiled them
         # validated together, as pyshacl validates the data with the ontology mixed in
         self.graphs = [self.data_graph, self.links.graph, self.iris.ontology]
 
@@ -135,7 +136,8 @@ class Publication:
                                           *self._rules()))
             if report.conforms:
                 state = BuildState(self.base, code_version(), products, stubs, report,
-                                   findings, merged.files, merged.merge, cache.token)
+                                   findings, merged.files, merged.merge, cache.token,
+                                   self.validator)
                 manifest = manifest_of(self.sources(), self.base, staged)
                 self._search_index(staging / "db", staging / "search")
                 commit(self.graph_dir, staging / "db", state, manifest, staged,
@@ -166,6 +168,7 @@ class Publication:
         except StoreUnusable:
             return None  # damaged: a full build replaces it
         del opened  # closed: the build clones it
+        self.compiled = state.validator
         return ident, state
 
     def _staged_file(self, target: Path) -> Path:
@@ -272,7 +275,10 @@ class Publication:
 
     @cached_property
     def validator(self) -> StoreValidator | None:
-        """The shapes compiled to SPARQL; None when they need pyshacl."""
+        """The shapes compiled to SPARQL (by the last build, when an incremental build
+        starts from it: the same shapes, ontology and code); None when they need pyshacl."""
+        if self.compiled is not None:
+            return self.compiled
         try:
             return StoreValidator(self._rules()[0])
         except Unsupported:
