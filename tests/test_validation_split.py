@@ -329,8 +329,11 @@ def test_validation_shared_among_processes_finds_what_one_process_finds(broken, 
     validator = StoreValidator(rules[0])
     alone = validator.validate(store, [DATA, ONTOLOGY])
     del store
-    shared = validator.validate_closed(directory, [DATA, ONTOLOGY], jobs=2)
+    done: list[None] = []
+    shared = validator.validate_closed(directory, [DATA, ONTOLOGY], jobs=2,
+                                       progress=lambda: done.append(None))
     assert sorted(map(str, shared)) == sorted(map(str, alone))
+    assert len(done) == len(validator.checks)  # each check run once, and counted
     reparsed = load_rules(ROOT / "shapes" / "lactgraph.ttl", ROOT / "ontology" / "lactgraph.ttl")
     assert [c.whole for c in StoreValidator(reparsed[0]).checks] == [
         c.whole for c in validator.checks]

@@ -389,7 +389,7 @@ class StoreValidator:
         return run_checks(self.checks, store, graphs, focus, progress)
 
     def validate_closed(self, directory: Path, graphs: Sequence[str], jobs: int,
-                        progress: Callable[[int], object] | None = None
+                        progress: Callable[[], object] | None = None
                         ) -> list[tuple[str, Finding]]:
         """Every check on a store nobody writes to, run by `jobs` processes that each open
         it read-only (Oxigraph runs a query on one core). A process takes the next check
@@ -399,7 +399,7 @@ class StoreValidator:
         may order them otherwise."""
         if jobs <= 1:
             return run_checks(self.checks, ox.Store.read_only(str(directory)), graphs,
-                              progress=progress and (lambda: progress(1)))
+                              progress=progress)
         found: list[tuple[str, Finding]] = []
         with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
                                  initializer=_open_closed,
@@ -409,7 +409,7 @@ class StoreValidator:
             for done in as_completed(runs):
                 found.extend(done.result())
                 if progress:
-                    progress(1)
+                    progress()
         return found
 
     def dirty(self, store: ox.Store, graphs: Sequence[str], changed: set[str],
