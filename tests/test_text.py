@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lactgraph.sources import fold
-from lactgraph.text import without_marks
+from lactgraph.text import _UNMARKED, without_marks
 
 
 def _by_definition(text: str) -> str:
@@ -24,3 +24,12 @@ def test_examples():
     assert without_marks("\ufb01") == "fi"  # a compatibility decomposition
     assert without_marks("\u05e9\u05c1") == "\u05e9"  # a Hebrew point, not a Latin accent
     assert fold("Galmés  T½ — Ñandú") == "galmes t1 2 nandu"
+
+
+def test_the_table_remembers_only_the_basic_plane():
+    """A search for rare characters must not grow every worker's table without bound."""
+    rare = "".join(map(chr, range(0x20000, 0x20400)))  # CJK Extension B: none combining
+    before = len(_UNMARKED)
+    assert without_marks(rare) == rare
+    assert len(_UNMARKED) == before
+    assert without_marks("\u00e9") == "e" and 0x301 in _UNMARKED
