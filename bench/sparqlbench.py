@@ -4,8 +4,9 @@
                                         [--save FILE] [--reference FILE]
 
 pyoxigraph answers from the store the build left (opened read-only, as the server opens
-it); rdflib from the same graph parsed from graph/*.ttl (skipped above
---rdflib-max products: it needs about 2 GB per million triples). Each query runs with a
+it), and the name search also from the name index beside it (as `/search` does); rdflib
+from the same graph parsed from graph/*.ttl (skipped above --rdflib-max products: it
+needs about 2 GB per million triples). Each query runs with a
 different entity each time, for at most --seconds (and at most 500 times) per engine.
 --save writes pyoxigraph's p50s to FILE; where rdflib is skipped, --reference compares
 them with those saved for a smaller graph in the same run (how the queries scale).
@@ -50,6 +51,9 @@ QUERIES = {
         ?dataset lg:recentlyUpdatedProduct ?product . ?product dcterms:modified ?date }}
         ORDER BY DESC(?date) LIMIT 20""",
 }
+# The name search as `/search` answers it: from the name index the build writes beside the
+# store (SQLite; FTS5 trigrams for substrings), the same terms; rdflib runs the CONTAINS.
+NAME_INDEX = "name search, name index"
 
 
 def samples(store: ox.Store) -> dict[str, list[str]]:
@@ -91,7 +95,8 @@ def main() -> None:
     parser.add_argument("--reference", type=Path)
     args = parser.parse_args()
     from lactgraph.config import Settings
-    from lactgraph.generations import current_store
+    from lactgraph.generations import current_store, search_index_of
+    from lactgraph.search_index import SearchIndex
 
     directory = current_store(Settings(base=BASE, project_dir=args.project))
     if directory is None:
@@ -99,11 +104,20 @@ def main() -> None:
     store = ox.Store.read_only(str(directory))
     drawn = samples(store)
     rng = random.Random(7)
-    texts = {name: [PREFIXES + query.format(**{k: rng.choice(v) for k, v in drawn.items()})
-                    for _ in range(500)] for name, query in QUERIES.items()}
+    picks = [{k: rng.choice(v) for k, v in drawn.items()} for _ in range(500)]
+    texts = {name: [PREFIXES + query.format(**pick) for pick in picks]
+             for name, query in QUERIES.items()}
+    index = SearchIndex(search_index_of(directory))
 
     def oxigraph(text: str) -> int:
         return len(list(store.query(text, use_default_graph_as_union=True)))
+
+    def name_index(term: str) -> int:
+        return len(index.search(term, 20))
+
+    ours_by_name = {name: (oxigraph, texts[name]) for name in QUERIES}
+    ours_by_name[NAME_INDEX] = (name_index, [pick["term"] for pick in picks])
+    texts[NAME_INDEX] = texts["name search"]
 
     graph = None
     reference: dict = {}
@@ -130,8 +144,8 @@ def main() -> None:
     print(f"  {'query':<34} {'pyoxigraph p50 / p99':>22}   {against:>27}   "
           + ("p50 ratio" if reference else "rdflib/oxigraph (p50)"))
     p50s: dict[str, float] = {}
-    for name in QUERIES:
-        ours, rows = _timed(oxigraph, texts[name], args.seconds)
+    for name, (run, asked) in ours_by_name.items():
+        ours, rows = _timed(run, asked, args.seconds)
         p50s[name] = percentile(ours, .5)
         ours_text = f"{milliseconds(p50s[name])} / {milliseconds(percentile(ours, .99))}"
         if graph is not None:
@@ -139,7 +153,7 @@ def main() -> None:
             line(name, ours_text, f"{milliseconds(percentile(theirs, .5))} / "
                  f"{milliseconds(percentile(theirs, .99))} ({len(theirs)} runs)",
                  ratio(p50s[name], percentile(theirs, .5)))
-        elif reference:
+        elif name in reference.get("p50", {}):
             before = reference["p50"][name]
             line(name, ours_text, f"p50 {milliseconds(before)}",
                  f"{p50s[name] / before:.1f}x the time")
