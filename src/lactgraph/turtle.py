@@ -54,6 +54,7 @@ class TermWriter:
 
     def __init__(self, prefixes: Mapping[str, str]) -> None:
         self.namespaces = {iri: name for name, iri in prefixes.items()}
+        self.used: set[str] = set()  # the prefixes written so far
         self._iris: dict[str, str] = {_RDF_TYPE: "a"}
 
     def iri(self, iri: str) -> str:
@@ -66,6 +67,7 @@ class TermWriter:
         cut = max(iri.rfind("#"), iri.rfind("/")) + 1
         name = self.namespaces.get(iri[:cut])
         if name is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
+            self.used.add(name)
             return f"{name}:{iri[cut:]}"
         return f"<{iri.translate(_IRI_ESCAPES)}>"
 
@@ -175,7 +177,10 @@ def block(subject: str, pairs: Iterable[Pair], terms: TermWriter) -> str:
     return "\n".join(lines) + " .\n"
 
 
-def blocks(triples: Iterable[tuple[Node, Node, Node]], terms: TermWriter) -> str:
-    """Triples as blocks sorted by subject IRI, each after a blank line (see module doc)."""
+def blocks(triples: Iterable[tuple[Node, Node, Node]], terms: TermWriter,
+           first: str | None = None) -> str:
+    """Triples as blocks sorted by subject IRI, each after a blank line (see module doc);
+    the block of `first` (a document's topic), where there is one, before the others."""
     pairs = subject_pairs(triples, terms)
-    return "".join("\n" + block(subject, pairs[subject], terms) for subject in sorted(pairs))
+    order = sorted(pairs, key=lambda subject: (subject != first, subject))
+    return "".join("\n" + block(subject, pairs[subject], terms) for subject in order)

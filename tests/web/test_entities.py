@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import requests
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
+from rdflib.compare import isomorphic
 
 FIXTURE_GRAPH = Path(__file__).resolve().parent.parent / "fixtures" / "web" / "graph"
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
@@ -231,6 +233,23 @@ def test_a_group_lists_its_members_and_a_level_its_products(kinds_server):
                           format="turtle")
     assert set(level.subjects(lg.riskLevel, base["risk/1"])) == {
         base["product/dexibuprofen"], base["product/mesotherapy"]}
+
+
+@pytest.mark.parametrize("path", ["product/mesotherapy", "reference/atiyeh-2008-daa5d4cc",
+                                  "risk-levels", "ontology", "shapes"])
+def test_turtle_holds_the_triples_of_n_triples_and_declares_the_prefixes_it_uses(server, path):
+    """Entity documents are written by the block writer, the ontology's and the shapes'
+    (blank nodes that hang from nowhere: axioms) by rdflib's: the same triples either way."""
+    turtle = requests.get(f"{server.url}{path}.ttl", timeout=10).text
+    ntriples = requests.get(f"{server.url}{path}.nt", timeout=10).text
+    graph = Graph().parse(data=turtle, format="turtle")
+    assert len(graph) > 10
+    assert isomorphic(graph, Graph().parse(data=ntriples, format="nt"))
+    header, body = turtle.split("\n\n", 1)
+    declared = re.findall(r"^@prefix ([A-Za-z][\w-]*): ", header, flags=re.MULTILINE)
+    assert declared and all(re.search(rf"(?<![\w<\"]){name}:", body) for name in declared)
+    if path.startswith(("product/", "reference/")):  # the topic first
+        assert body.startswith(path.replace("/", ":") + " a ")
 
 
 def test_ontology_and_shapes_dereference(server):

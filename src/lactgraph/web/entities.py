@@ -84,9 +84,11 @@ def see_other(iri: str, exists: bool, formats: tuple[Format, ...] = DOCUMENT_FOR
     return response
 
 
-def rdf_document(graph: Graph, fmt: Format) -> str:
-    """A graph of canonical IRIs as an RDF document served here (IRIs mapped to the origin)."""
-    target = Target(urls.served_context(), urls.absolute("meta.jsonld_context"))
+def rdf_document(graph: Graph, fmt: Format, topic: str | None = None) -> str:
+    """A graph of canonical IRIs as an RDF document served here (IRIs mapped to the
+    origin), about topic where it has one."""
+    target = Target(urls.served_context(), urls.absolute("meta.jsonld_context"),
+                    urls.url(topic) if topic else None)
     return render(urls.localise(graph), fmt, target)
 
 
@@ -135,7 +137,7 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
         response = Response(status=304, headers=headers)
     else:
         if kept is None:
-            body = html(iri, graph) if fmt is HTML else rdf_document(graph, fmt)
+            body = html(iri, graph) if fmt is HTML else rdf_document(graph, fmt, iri)
             kept = Rendered(body.encode("utf-8"), modified)
             cache.put(etag, kept)
         response = Response(kept.body, headers=headers, content_type=fmt.content_type)

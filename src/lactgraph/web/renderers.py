@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from ..turtle import TermWriter, blocks, header
 from .negotiation import HTML, JSON_LD, N_TRIPLES, RDF_XML, TURTLE, Format
 
 _LANG_STRING = str(RDF.langString)
@@ -31,6 +32,7 @@ class Target:
 
     context: dict[str, Any]
     context_url: str
+    topic: str | None = None  # the IRI (as served) a document is about, written first
 
 
 def _no_fetch(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -68,6 +70,20 @@ def _json_ld(graph: Graph, target: Target) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+def _turtle(graph: Graph, target: Target) -> str:
+    """Turtle by the build's block writer (the topic first, then the subjects sorted; RDF
+    lists inline; the prefixes it used): rdflib's writer took half of the time of an
+    entity document. rdflib's writer where a blank node does not hang from exactly one
+    place (the ontology's axioms), which the block writer refuses."""
+    terms = TermWriter({name: str(namespace) for name, namespace in graph.namespaces()})
+    try:
+        body = blocks(graph, terms, first=target.topic)
+    except ValueError:
+        return graph.serialize(format="turtle")
+    namespaces = {name: iri for iri, name in terms.namespaces.items() if name in terms.used}
+    return header(namespaces) + body
+
+
 def _rdflib(name: str) -> Callable[[Graph, Target], str]:
     def serialise(graph: Graph, target: Target) -> str:
         return graph.serialize(format=name)
@@ -76,7 +92,7 @@ def _rdflib(name: str) -> Callable[[Graph, Target], str]:
 
 
 SERIALISERS: dict[str, Callable[[Graph, Target], str]] = {
-    TURTLE.name: _rdflib("turtle"),
+    TURTLE.name: _turtle,
     N_TRIPLES.name: _rdflib("nt"),
     RDF_XML.name: _rdflib("xml"),  # pretty-xml mis-writes xml:lang without bound prefixes
     JSON_LD.name: _json_ld,
