@@ -6,8 +6,8 @@
 pyoxigraph answers from the store the build left (opened read-only, as the server opens
 it), and the name search also from the name index beside it (as `/search` does); rdflib
 from the same graph parsed from graph/*.ttl (skipped above --rdflib-max products: it
-needs about 2 GB per million triples). Each query runs with a
-different entity each time, for at most --seconds (and at most 500 times) per engine.
+needs about 2 GB per million triples). Each query runs with a different entity each
+time, for at most --seconds (and at most 500 times) per engine.
 --save writes pyoxigraph's p50s to FILE; where rdflib is skipped, --reference compares
 them with those saved for a smaller graph in the same run (how the queries scale).
 """
@@ -117,7 +117,7 @@ def main() -> None:
 
     ours_by_name = {name: (oxigraph, texts[name]) for name in QUERIES}
     ours_by_name[NAME_INDEX] = (name_index, [pick["term"] for pick in picks])
-    texts[NAME_INDEX] = texts["name search"]
+    texts[NAME_INDEX] = texts["name search"]  # what rdflib runs against it
 
     graph = None
     reference: dict = {}
