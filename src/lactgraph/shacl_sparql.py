@@ -168,9 +168,12 @@ class _Compiler:
             return (f"{{ {scope or ''} {mine} FILTER NOT EXISTS {{ {theirs} }} }} UNION "
                     f"{{ {scope or ''} {theirs} FILTER NOT EXISTS {{ {has_mine} }} }}")
         # Oxigraph evaluates a path with both ends bound from scratch each time: compare
-        # the two sets of values instead, each computed once
-        return (f"{{ {scope} {mine} MINUS {{ {scope} {theirs} }} }} UNION "
-                f"{{ {scope} {theirs} MINUS {{ {scope} {mine} }} }}")
+        # the two sets of values instead, each computed once (the pairs found on one side
+        # only: a path through an RDF list is walked once, not twice as by two MINUS)
+        side = self.var()
+        return (f"{{ SELECT {focus} {value} WHERE {{ {{ {scope} {mine} BIND(1 AS {side}) }} "
+                f"UNION {{ {scope} {theirs} BIND(2 AS {side}) }} }} GROUP BY {focus} {value} "
+                f"HAVING (COUNT(DISTINCT {side}) = 1) }}")
 
     def offends(self, shape: Node, parameter: Node, argument: Node, v: str, depth: int
                 ) -> str:
