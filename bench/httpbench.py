@@ -7,7 +7,8 @@ with wrk (16 connections, 2 threads, 10 s per scenario, 127.0.0.1 only) on:
 - entity documents (HTML, Turtle, JSON-LD) of products drawn from the data: fifty
   popular ones asked again and again (answered from each worker's cache of rendered
   documents once the warm-up rendered them), then all of them from a server with that
-  cache off (each one rendered, as a harvester asking every entity once sees),
+  cache off (each one rendered, as a harvester asking every entity once sees), and the
+  Turtle ones revalidated (If-None-Match with each one's ETag: 304 without rendering),
 - name search (`/search?q=`), and SPARQL (an entity's triples),
 - the same server's `/healthz` (the ceiling of the stack on this machine),
 
@@ -101,16 +102,21 @@ def settle(probe: str, timeout: float = 120.0) -> None:
 
 
 def wrk(url: str, paths: list[str], accept: str, seconds: float, connections: int,
-        probe: str, quiet: bool = False) -> Load:
+        probe: str, quiet: bool = False, etags: list[str] | None = None) -> Load:
     """wrk on a rotation of paths (a Lua script), parsed (a request may take 30 s), once
-    the server settled (see settle: probe is a cheap URL of it)."""
+    the server settled (see settle: probe is a cheap URL of it); etags: each path's, sent
+    as If-None-Match (a client revalidating what it holds)."""
     quoted = ",\n".join(f'"{path}"' for path in paths)
+    tags = ",\n".join(f"'{tag}'" for tag in etags or [""] * len(paths))
     script = f"""local paths = {{ {quoted} }}
-local headers = {{ ["Accept"] = "{accept}" }}
+local tags = {{ {tags} }}
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", paths[(i % #paths) + 1], headers)
+  local k = (i % #paths) + 1
+  local headers = {{ ["Accept"] = "{accept}" }}
+  if tags[k] ~= "" then headers["If-None-Match"] = tags[k] end
+  return wrk.format("GET", paths[k], headers)
 end
 """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
@@ -212,11 +218,22 @@ def run(project: Project, work: Path, store: Path, samples: dict[str, list[str]]
         ours.update(_scenarios(url, {f"{name}, uncached": scenario
                                      for name, scenario in documents(slugs).items()},
                                health, seconds, connections, probe))
+        # a harvester revalidating its copies: each Turtle document with its ETag
+        turtle = [f"/product/{s}.ttl" for s in slugs]
+        etags = [_etag(url + path) for path in turtle]
+        found = wrk(url, turtle, "text/turtle", seconds, connections, probe, etags=etags)
+        line("entity Turtle, revalidated (304)", found.text(), f"healthz {health.rate:,.0f}/s",
+             f"{100 * found.rate / health.rate:.1f} % of it" if health.rate else "n/a")
     if peer:
         _peer(project, samples, seconds, connections, ours)
     else:
         print("  peer skipped: more products than --rdflib-max (rdflib-endpoint holds the "
               "whole graph in memory); the baseline here is /healthz")
+
+
+def _etag(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=120) as answer:
+        return answer.headers["ETag"]
 
 
 def _scenarios(url: str, scenarios: dict[str, tuple[list[str], str]], health: Load,

@@ -23,7 +23,7 @@ def _counts(server) -> dict[str, float]:
         r'^lactgraph_document_cache_requests_total\{result="(\w+)"\} (\S+)$', text, re.M)}
     found["bytes"] = float(re.search(r"^lactgraph_document_cache_bytes (\S+)$", text,
                                      re.M).group(1))
-    return {"hit": 0.0, "miss": 0.0, **found}
+    return {"hit": 0.0, "miss": 0.0, "revalidated": 0.0, **found}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_a_conditional_get_on_a_kept_document_is_304(cached):
         "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.content == b""
     assert again.headers["ETag"] == first.headers["ETag"]
-    assert _counts(cached)["hit"] - before["hit"] == 1
+    assert _counts(cached)["revalidated"] - before["revalidated"] == 1
 
 
 def test_an_unknown_entity_is_a_404_each_time(cached):
@@ -113,3 +113,26 @@ def test_the_cache_holds_at_most_its_size_dropping_the_least_recently_used():
     cache.put("huge", _rendered(2000))  # larger than the cache: not kept, nothing evicted
     assert cache.get("huge") is None and cache.size == 800
 
+
+
+def test_a_client_naming_the_current_etag_gets_304_without_a_rendering(uncached):
+    first = _get(uncached, "product/mesotherapy.jsonld")
+    assert first.headers["Cache-Control"] == "no-cache"
+    before = _counts(uncached)
+    strong = _get(uncached, "product/mesotherapy.jsonld", **{
+        "If-None-Match": f'"other", {first.headers["ETag"]}'})
+    weak = _get(uncached, "product/mesotherapy.jsonld", **{
+        "If-None-Match": "W/" + first.headers["ETag"]})
+    after = _counts(uncached)
+    for again in (strong, weak):
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["ETag"] == first.headers["ETag"]
+        assert again.headers["Cache-Control"] == "no-cache"
+    assert (after["revalidated"] - before["revalidated"], after["miss"] - before["miss"],
+            after["hit"] - before["hit"]) == (2, 0, 0)
+    # another document's ETag, or `*`, is no revalidation: the document is rendered
+    other = _get(uncached, "product/mesotherapy.ttl", **{"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200 and other.headers["ETag"] != first.headers["ETag"]
+    star = _get(uncached, "product/no-such-product.ttl", **{"If-None-Match": "*"})
+    assert star.status_code == 404
+    assert _counts(uncached)["miss"] - after["miss"] == 2

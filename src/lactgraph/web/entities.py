@@ -110,6 +110,16 @@ def _etag(iri: str, fmt: Format) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
+def _holds(etag: str) -> bool:
+    """Whether the client names this very document in If-None-Match (weak comparison, RFC
+    9110 13.1.2; not `*`, which asks whether the entity exists at all). The ETag names the
+    store version, the origin, the entity, the format and the software, so a match is
+    answered 304 without describing the entity: a harvester revalidating its copies costs
+    no store reads, in whichever worker it lands."""
+    tags = request.if_none_match
+    return not tags.star_tag and tags.contains_weak(etag)
+
+
 def document_response(iri: str, extension: str, load: Callable[[], Graph | None],
                       html: HtmlRenderer, formats: tuple[Format, ...] = DOCUMENT_FORMATS
                       ) -> Response:
@@ -117,7 +127,10 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
 
     load returns the description with canonical IRIs (None when unknown); the document
     maps them onto this server's origin. Rendered documents are kept by ETag
-    (`document_cache.py`).
+    (`document_cache.py`). `Cache-Control: no-cache` lets caches keep a document but has
+    them ask again each time (a 304 costs little): without it a cache may serve a copy for
+    a tenth of its age since Last-Modified (RFC 9111 4.2.2), weeks after a rebuild changed
+    a level.
     """
     fmt = format_for_extension(extension, formats)
     if fmt is None:
@@ -125,6 +138,12 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
                          + ", ".join(f".{f.extension}" for f in formats) + ")",
                          html=False)
     etag = _etag(iri, fmt)
+    headers = {"Link": _alternates(iri, formats, current=fmt), "Cache-Control": "no-cache"}
+    if _holds(etag):
+        metrics().documents.labels("revalidated").inc()
+        response = Response(status=304, headers=headers)
+        response.set_etag(etag)
+        return response
     cache = documents()
     kept = cache.get(etag)
     metrics().documents.labels("miss" if kept is None else "hit").inc()
@@ -132,7 +151,6 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
     if kept is None and graph is None:
         return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
     modified = kept.modified if kept is not None else _last_modified(graph, iri)
-    headers = {"Link": _alternates(iri, formats, current=fmt)}
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         response = Response(status=304, headers=headers)
     else:

@@ -10,7 +10,8 @@
   the deadline (`timeout`) or at the fast lane's limit (`fast_lane`: the query goes on in
   another worker), or found dead or broken (`died`);
 - `lactgraph_document_cache_requests_total{result}`: entity documents answered from the
-  worker's cache of rendered documents (`hit`) or rendered (`miss`), and
+  worker's cache of rendered documents (`hit`), rendered (`miss`), or answered 304 to a
+  client naming the current ETag before either (`revalidated`), and
   `lactgraph_document_cache_bytes`, what that cache holds;
 - the process's own CPU, memory and file descriptors (`process_*`).
 
