@@ -93,6 +93,21 @@ def _values(variable: str, iris: Collection[str] | None) -> str:
     return f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in sorted(iris))} }}"
 
 
+def _labelled(iris: IriScheme, cls: str, link: str | None, only: Collection[str] | None
+              ) -> str:
+    """A pattern binding the entities of a class, their labels and (through link) their
+    products. For some entities (only), index lookups from a VALUES block; for all, one
+    scan per triple pattern, in subqueries Oxigraph evaluates once and joins by hash:
+    three times faster than looking each entity up (brand names at 5,000 products: 1.67
+    -> 0.45 s; the time is in reading terms back from the store, not in the scans)."""
+    lg, skos = iris.term(""), PREFIXES["skos"]
+    patterns = [f"?entity a <{lg}{cls}>", f"?entity <{skos}prefLabel> ?label",
+                *([f"?entity <{lg}{link}> ?product"] if link else [])]
+    if only is not None:
+        return f"{_values('entity', only)} " + " . ".join(patterns) + " ."
+    return " ".join(f"{{ SELECT * WHERE {{ {pattern} }} }}" for pattern in patterns)
+
+
 def _products(rows: Rows, iris: IriScheme, only: Collection[str] | None
               ) -> dict[str, tuple[str, int | None]]:
     """Each product's English (or untagged) name, the least when several, and its level."""
@@ -117,15 +132,12 @@ def entries(rows: Rows, iris: IriScheme, only: Collection[str] | None = None
     """The searchable labels of the store (of the entities in only, when given), sorted."""
     if only is not None and not only:
         return []
-    lg, skos = iris.term(""), PREFIXES["skos"]
     grouped: dict[tuple[str, str, str | None], tuple[str, set[str]]] = {}
     for kind, cls, link in _KINDS:
-        of = f"?entity <{lg}{link}> ?product ." if link else ""
         product = "?product" if link else ("?entity" if kind == "product" else "''")
         for entity, label, lang, target in rows(f"""
 SELECT ?entity ?label (LANG(?label) AS ?lang) ({product} AS ?target) WHERE {{
-  {_values("entity", only)} ?entity a <{lg}{cls}> ; <{skos}prefLabel> ?label . {of} }}""",
-                                                ("entity", "label", "lang", "target")):
+  {_labelled(iris, cls, link, only)} }}""", ("entity", "label", "lang", "target")):
             _, targets = grouped.setdefault((entity, label, lang or None), (kind, set()))
             if target:
                 targets.add(target)
