@@ -165,10 +165,14 @@ class ImportCache:
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(self, imported: Iterable[ImportedFile], batch: int = 256,
+    def add(self, imported: Iterable[ImportedFile], batch: int = 2048,
             done: Callable[[], object] | None = None) -> None:
         """Store imported files, a transaction per batch of files (a killed build keeps
-        the batches it finished: each holds whole files)."""
+        the batches it finished: each holds whole files). Each commit writes every page
+        its inserts touched, and the keys land all over the indexes, so that the writes
+        grow with the file: 20,000 files in batches of 256 wrote 9.8 GB for a file of
+        663 MB in 59 s of the building process's time; in batches of 2,048, 4.1-4.3 GB
+        in 33-34 s (8,192: 2.2 GB, 26 s, but more work lost when a build is killed)."""
         files = iter(imported)
         while True:
             with self.transaction():
