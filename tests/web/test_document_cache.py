@@ -114,7 +114,6 @@ def test_the_cache_holds_at_most_its_size_dropping_the_least_recently_used():
     assert cache.get("huge") is None and cache.size == 800
 
 
-
 def test_a_client_naming_the_current_etag_gets_304_without_a_rendering(uncached):
     first = _get(uncached, "product/mesotherapy.jsonld")
     assert first.headers["Cache-Control"] == "no-cache"
