@@ -251,8 +251,10 @@ def test_the_code_version_covers_every_module_a_build_runs():
     """The incremental state is keyed by BUILD_CODE: a module the build imports but
     BUILD_CODE misses would leave a stale state after it changed. (The web layer is
     imported for the store's layout only, which each generation's manifest checks;
-    errors, settings and the command line shape nothing the build writes.)"""
-    layout_only = ("lactgraph.web", "lactgraph.errors", "lactgraph.config", "lactgraph.store")
+    errors, settings, worker processes and the command line shape nothing the build
+    writes.)"""
+    layout_only = ("lactgraph.web", "lactgraph.errors", "lactgraph.config", "lactgraph.store",
+                   "lactgraph.workers")
     assert _missed(["lactgraph.build", "lactgraph.publication"], BUILD_CODE,
                    layout_only) == []
 

@@ -27,10 +27,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from rdflib import Graph
@@ -49,6 +47,7 @@ from .records import Product
 from .source_merge import SourceMerge, merge_all, merge_changed
 from .to_rdf import products_graph
 from .validate import Report, format_text
+from .workers import process_pool
 
 GRAPH_FILE = "lactgraph.ttl"
 CACHE_FOLDER = ".lactgraph-cache"
@@ -260,7 +259,7 @@ def _import_new(cache: ImportCache, files: list[str], keys: list[str], base: str
     bar = tqdm(total=len(todo), desc="import", unit="file", disable=not show, file=sys.stderr)
     with bar:
         if jobs > 1 and len(todo) > 1 and size >= PARALLEL_BYTES:
-            with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+            with process_pool(jobs) as pool:
                 chunk = max(1, min(64, len(todo) // (jobs * 8)))
                 cache.add(pool.map(import_file, [p for _, p in todo], [k for k, _ in todo],
                                    [base] * len(todo), chunksize=chunk), done=bar.update)

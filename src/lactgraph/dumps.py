@@ -38,7 +38,6 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,7 @@ from pyld.context_resolver import ContextResolver
 
 from .jsonld_context import context as published_context
 from .rdfio import make_readable, write_atomically
+from .workers import process_pool
 
 FOLDER = "dumps"  # under the graph folder: graph/dumps/
 TURTLE_DUMP = "lactgraph.ttl.gz"
@@ -310,8 +310,7 @@ def write_dumps(files: Sequence[Path], out_dir: Path, context: dict[str, Any] | 
                 while chunk := source.read(1 << 20):
                     turtle.gzip.write(chunk)
         if jobs > 1:
-            pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
-                                       initializer=_use_context, initargs=(context,))
+            pool = process_pool(jobs, _use_context, (context,))
         document.text('{"@context":' + json.dumps(context, ensure_ascii=False) + ',"@graph":[')
         triples, first = 0, True
         for batch in _batches(subjects(files), 512):

@@ -18,10 +18,9 @@ as no check reads further than one link from its focus node (`local_reach`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from itertools import combinations
-from multiprocessing import get_context
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,6 +30,7 @@ from rdflib.term import Node
 from .errors import LactgraphError
 from .rdfio import to_rdflib
 from .validate import SH, Finding, FindingWriter, path_text
+from .workers import process_pool
 
 _LIST_PREDICATES = {RDF.first, RDF.rest}
 _CASTABLE = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.date,
@@ -404,9 +404,7 @@ class StoreValidator:
             return run_checks(self.checks, ox.Store.read_only(str(directory)), graphs,
                               progress=progress)
         found: list[tuple[str, Finding]] = []
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
-                                 initializer=_open_closed,
-                                 initargs=(str(directory), list(graphs))) as pool:
+        with process_pool(jobs, _open_closed, (str(directory), list(graphs))) as pool:
             runs = [pool.submit(_run_check, check)
                     for check in sorted(self.checks, key=_likely_cost, reverse=True)]
             for done in as_completed(runs):

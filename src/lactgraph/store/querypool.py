@@ -54,6 +54,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import LactgraphError
+from ..workers import watch_parent
 
 SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
 STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store (not query time)
@@ -316,13 +317,6 @@ def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
     return _answer_solutions(result, job, media_type)
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """A worker outlives a killed server only until it notices (a second at most)."""
-    while os.getppid() == parent_pid:
-        time.sleep(1.0)
-    os._exit(0)
-
-
 def _outcome(store: ox.Store | None, job: QueryJob, opening_error: str | None) -> tuple:
     if store is None:
         return ("failed", opening_error)
@@ -338,7 +332,7 @@ def _serve(conn: Connection, store_dir: str, parent_pid: int, niceness: int) -> 
     """A worker's life: open the store, say ready, answer jobs until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
     os.nice(niceness)
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    watch_parent(parent_pid)  # a killed server's workers end too
     store, opening_error = None, None
     try:
         store = ox.Store.read_only(store_dir)
