@@ -436,7 +436,7 @@ def run_checks(checks: Sequence[Check], store: ox.Store, graphs: Sequence[str],
                focus: Iterable[str] | None = None,
                progress: Callable[[], object] | None = None) -> list[tuple[str, Finding]]:
     """(focus IRI, finding) of every violation of the checks, of the focus nodes or all."""
-    default = [ox.NamedNode(g) for g in graphs]
+    default = _holding_triples(store, [ox.NamedNode(g) for g in graphs])
     batches = [] if focus is None else list(_batches(sorted(set(focus))))
     writer = FindingWriter(Graph())  # terms only: the checks carry their shapes' names
     found = []
@@ -451,6 +451,16 @@ def run_checks(checks: Sequence[Check], store: ox.Store, graphs: Sequence[str],
         if progress:
             progress()
     return found
+
+
+def _holding_triples(store: ox.Store, graphs: list[ox.NamedNode]) -> list[ox.NamedNode]:
+    """The graphs that hold a triple (all of them when none does). An empty graph changes
+    no answer over the union, but Oxigraph seeks in each graph of the default graph at
+    every step: validating with an empty links graph (a project without mappings) in it
+    took 42 s where 30 s did without, for the eight slowest checks at 5k."""
+    kept = [graph for graph in graphs
+            if next(store.quads_for_pattern(None, None, None, graph), None) is not None]
+    return kept or graphs
 
 
 def _finding(check: Check, row: ox.QuerySolution, writer: FindingWriter
