@@ -40,6 +40,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -213,38 +215,53 @@ def _year_score(cited: int, actual: int | None) -> tuple[float, bool] | None:
     return None
 
 
-def _initials(author: str) -> str:
-    """ "World Health Organization" -> "WHO": the capitalised words' first letters."""
+class _Author(NamedTuple):
+    """What a citation's surname is compared with, worked out once per author string: a
+    page's citations are each tried against every reference of its year, and references
+    (with their first authors) recur from page to page."""
+
+    surname: str  # folded
+    hyphen_first: str  # folded first part of a hyphenated surname
+    initials: str  # "World Health Organization" -> "WHO": the capitalised words' first letters
+    acronyms: tuple[str, ...]  # "(WHO)"-style acronyms given with the name
+
+
+@lru_cache(maxsize=1 << 14)
+def _author(author: str) -> _Author:
+    name = surname(author)
     words = re.sub(r"\(.*?\)", "", author).split()
-    return "".join(w[0] for w in words if w[0].isupper())
+    return _Author(fold(name), fold(name.split("-")[0]),
+                   "".join(w[0] for w in words if w[0].isupper()),
+                   tuple(re.findall(r"\(([A-Z]{2,})\)", author)))
 
 
-def _name_score(cited: str, author: str) -> tuple[str, float] | None:
-    """(method, confidence) when the cited surname names this author."""
-    name, wanted = fold(surname(author)), fold(cited)
+def _name_score(cited: str, wanted: str, author: str) -> tuple[str, float] | None:
+    """(method, confidence) when the cited surname (`wanted`: folded) names this author."""
     if not wanted:
         return None
-    if wanted == name:
+    known = _author(author)
+    if wanted == known.surname:
         return EXACT, 1.0
-    if cited in re.findall(r"\(([A-Z]{2,})\)", author):
+    if cited in known.acronyms:
         return CORPORATE_AUTHOR, 0.95
-    initials = _initials(author)
+    initials = known.initials
     if cited.isupper() and (cited == initials or (len(cited) >= 3 and initials.startswith(cited))):
         return CORPORATE_AUTHOR, 0.85
-    hyphen_first = fold(surname(author).split("-")[0])
-    if wanted == hyphen_first or name.startswith(wanted + " "):
+    if wanted == known.hyphen_first or known.surname.startswith(wanted + " "):
         return FUZZY_NAME, 0.9
-    similarity = max(fuzz.ratio(wanted, name), fuzz.ratio(wanted, hyphen_first)) / 100
+    similarity = max(fuzz.ratio(wanted, known.surname),
+                     fuzz.ratio(wanted, known.hyphen_first)) / 100
     if similarity >= _SIMILARITY_FLOOR:
         return FUZZY_NAME, round(0.9 * similarity, 3)
     return None
 
 
-def _score(cited: str, year: int, reference: Reference) -> tuple[str, float] | None:
+def _score(cited: str, wanted: str, year: int, reference: Reference
+           ) -> tuple[str, float] | None:
     dated = _year_score(year, reference.year)  # cheap: rules most references out first
     if dated is None or not reference.authors:
         return None
-    named = _name_score(cited, reference.authors[0])
+    named = _name_score(cited, wanted, reference.authors[0])
     if named is None:
         return None
     method, confidence = named
@@ -263,7 +280,9 @@ def resolve(
     """
     if len(cited) > _LONGEST_NAME:
         return None, None, 0.0
-    scored = [(s, r.position) for r in references if (s := _score(cited, year, r)) is not None]
+    wanted = fold(cited)
+    scored = [(s, r.position) for r in references
+              if (s := _score(cited, wanted, year, r)) is not None]
     if not scored:
         return None, None, 0.0
     best = max(confidence for (_method, confidence), _pos in scored)
