@@ -239,6 +239,33 @@ def test_a_broken_cached_store_is_loaded_again(tmp_path):
         second.stop()
 
 
+def test_a_changed_graph_leaves_one_older_cached_store_and_name_index(tmp_path):
+    """Each version of graph/ served without a build's store is loaded into a cached store
+    of its own, and its names gathered into an index: a new version removes those of all
+    older versions but the last (a server not restarted yet may still read it)."""
+    (tmp_path / "graph").mkdir()
+    cache = tmp_path / "cache"
+    versions = []
+    for count in (50, 60, 70):
+        graph = write_items(tmp_path / "graph", count)
+        server = LiveServer(cache, "--graph", str(graph))
+        try:
+            answer = ask(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
+                                 'FILTER(STRSTARTS(STR(?s), "http://example.org/item/")) }')
+            assert answer.json()["results"]["bindings"][0]["n"]["value"] == str(count)
+        finally:
+            server.stop()
+        versions.append({path.name for path in cache.glob("store-*")} - set().union(
+            *versions))
+        assert len(versions[-1]) == 1  # one new store for the new version
+        time.sleep(0.01)  # the versions' times differ
+    stores = {path.name for path in cache.glob("store-*")}
+    assert stores == versions[1] | versions[2]  # the first version's went
+    indexes = list(cache.glob("search-*.sqlite"))
+    assert len(indexes) == 2 and len({path.name.rpartition("-")[0] for path in indexes}) == 1
+    assert not list(cache.glob(".removing-*"))
+
+
 def test_a_damaged_build_store_is_one_clear_line_and_the_next_build_replaces_it(tmp_path):
     project = scratch_project(tmp_path)
     assert run_lactgraph("build", cwd=project).returncode == 0

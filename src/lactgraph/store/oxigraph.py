@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -29,12 +30,29 @@ Source = tuple[Path, str | None]
 
 
 def _fingerprint(sources: list[Source], base: str) -> str:
-    digest = hashlib.sha256(base.encode())
+    """`<files>-<content>`: a digest of the base IRI and the files' paths and graphs, then
+    one of their content as well (versions of the same files share the first part)."""
+    files = hashlib.sha256(base.encode())
     for path, graph in sources:
-        digest.update(f"{path.resolve()}\0{graph}\0".encode())
+        files.update(f"{path.resolve()}\0{graph}\0".encode())
+    content = files.copy()
+    for path, _ in sources:
         with path.open("rb") as file:  # in chunks: a graph file can be gigabytes
-            digest.update(hashlib.file_digest(file, "sha256").digest())
-    return digest.hexdigest()[:20]
+            content.update(hashlib.file_digest(file, "sha256").digest())
+    return f"{files.hexdigest()[:12]}-{content.hexdigest()[:20]}"
+
+
+_CACHED = re.compile(r"(store-[0-9a-f]{12})-[0-9a-f]{20}")
+
+
+def stable_name(directory: Path) -> str:
+    """What names a store across its versions: for a store `cached_store` made, the cache
+    folder and the files it holds (each version of them gets a folder of its own); for
+    any other, its path."""
+    cached = _CACHED.fullmatch(directory.name)
+    if cached is None:
+        return str(directory.resolve())
+    return str(directory.parent.resolve() / cached[1])
 
 
 def load_store(sources: list[Source], directory: Path) -> None:
@@ -86,10 +104,27 @@ def cached_store(sources: list[Source], cache_dir: Path, base: str) -> Path:
         try:
             open_store(directory)
         except StoreUnusable:
-            _set_aside(directory)
+            _remove(directory)
     if not directory.exists():
         load_store(sources, directory)
+        for older in _older_versions(directory)[1:]:
+            _remove(older)
     return directory
+
+
+def _older_versions(directory: Path) -> list[Path]:
+    """The cached stores of other versions of the same files, the newest first. Each is a
+    whole graph loaded (several GB at 50,000 products): all but the newest go once a new
+    version is loaded, that one kept for a server that has not restarted yet."""
+    def age(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:  # removed by another process meanwhile
+            return 0.0
+
+    files = directory.name.rpartition("-")[0]
+    older = [path for path in directory.parent.glob(f"{files}-*") if path != directory]
+    return sorted(older, key=age, reverse=True)
 
 
 class StoreUnusable(LactgraphError):
@@ -119,9 +154,9 @@ def open_store(directory: Path, rebuild: str = GIVEN_STORE) -> ox.Store:
     return store
 
 
-def _set_aside(directory: Path) -> None:
-    """Remove a broken store (renamed first, so that only one process removes it)."""
-    aside = directory.with_name(f".broken-{os.getpid()}-{directory.name}")
+def _remove(directory: Path) -> None:
+    """Remove a store (renamed first, so that only one process removes it)."""
+    aside = directory.with_name(f".removing-{os.getpid()}-{directory.name}")
     try:
         os.rename(directory, aside)
     except FileNotFoundError:  # another process set it aside first
@@ -130,8 +165,9 @@ def _set_aside(directory: Path) -> None:
 
 
 def _remove_dead_staging(cache_dir: Path) -> None:
-    """Remove `.loading-<pid>-*` folders whose loading process is gone (killed mid-load)."""
-    for staging in cache_dir.glob(".loading-*-*"):
+    """Remove `.loading-<pid>-*` and `.removing-<pid>-*` folders whose process is gone
+    (killed while loading or removing a store)."""
+    for staging in [*cache_dir.glob(".loading-*-*"), *cache_dir.glob(".removing-*-*")]:
         pid = staging.name.split("-")[1]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(staging, ignore_errors=True)

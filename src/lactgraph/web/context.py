@@ -14,7 +14,7 @@ from ..generations import current_store, search_index_of, store_sources
 from ..iris import IriScheme, UrlMapper
 from ..search_index import SearchIndex, build_index, store_rows
 from ..store import Store
-from ..store.oxigraph import BUILT_STORE, OxigraphStore, cached_store
+from ..store.oxigraph import BUILT_STORE, OxigraphStore, cached_store, stable_name
 from ..store.remote import RemoteStore, dataset_graphs
 
 
@@ -72,8 +72,9 @@ class Site:
         return self.settings.cache_path / f"{self._gathered_prefix()}{_digest(version)}.sqlite"
 
     def _gathered_prefix(self) -> str:
-        """How the names of this store's gathered indexes start (one per version)."""
-        where = self.store_dir.resolve() if self.store_dir else self.settings.sparql_endpoint
+        """How the names of this store's gathered indexes start (one per version; the
+        versions of a cached store are folders of their own, named alike)."""
+        where = stable_name(self.store_dir) if self.store_dir else self.settings.sparql_endpoint
         return f"search-{_digest(f'{where} {self.iris.base}')}-"
 
 
