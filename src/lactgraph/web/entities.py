@@ -139,11 +139,9 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
                          html=False)
     etag = _etag(iri, fmt)
     headers = {"Link": _alternates(iri, formats, current=fmt), "Cache-Control": "no-cache"}
-    if _holds(etag):
+    if _holds(etag):  # before the store: Last-Modified would need it
         metrics().documents.labels("revalidated").inc()
-        response = Response(status=304, headers=headers)
-        response.set_etag(etag)
-        return response
+        return _validated(Response(status=304, headers=headers), etag)
     cache = documents()
     kept = cache.get(etag)
     metrics().documents.labels("miss" if kept is None else "hit").inc()
@@ -152,13 +150,18 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
         return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
     modified = kept.modified if kept is not None else _last_modified(graph, iri)
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
-        response = Response(status=304, headers=headers)
-    else:
-        if kept is None:
-            body = html(iri, graph) if fmt is HTML else rdf_document(graph, fmt, iri)
-            kept = Rendered(body.encode("utf-8"), modified)
-            cache.put(etag, kept)
-        response = Response(kept.body, headers=headers, content_type=fmt.content_type)
+        return _validated(Response(status=304, headers=headers), etag, modified)
+    if kept is None:
+        body = html(iri, graph) if fmt is HTML else rdf_document(graph, fmt, iri)
+        kept = Rendered(body.encode("utf-8"), modified)
+        cache.put(etag, kept)
+    return _validated(Response(kept.body, headers=headers, content_type=fmt.content_type),
+                      etag, modified)
+
+
+def _validated(response: Response, etag: str, modified: datetime | None = None
+               ) -> Response:
+    """The response with its validators (RFC 9110 8.8)."""
     response.set_etag(etag)
     response.last_modified = modified
     return response
