@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -116,15 +117,21 @@ def _older_versions(directory: Path) -> list[Path]:
     """The cached stores of other versions of the same files, the newest first. Each is a
     whole graph loaded (several GB at 50,000 products): all but the newest go once a new
     version is loaded, that one kept for a server that has not restarted yet."""
+    files = directory.name.rpartition("-")[0]
+    return newest_first(path for path in directory.parent.glob(f"{files}-*")
+                        if path != directory)
+
+
+def newest_first(paths: Iterable[Path]) -> list[Path]:
+    """The paths by time of last change, the newest first (one another process removed
+    meanwhile counts as the oldest)."""
     def age(path: Path) -> float:
         try:
             return path.stat().st_mtime
-        except FileNotFoundError:  # removed by another process meanwhile
+        except FileNotFoundError:
             return 0.0
 
-    files = directory.name.rpartition("-")[0]
-    older = [path for path in directory.parent.glob(f"{files}-*") if path != directory]
-    return sorted(older, key=age, reverse=True)
+    return sorted(paths, key=age, reverse=True)
 
 
 class StoreUnusable(LactgraphError):

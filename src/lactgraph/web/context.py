@@ -14,7 +14,13 @@ from ..generations import current_store, search_index_of, store_sources
 from ..iris import IriScheme, UrlMapper
 from ..search_index import SearchIndex, build_index, store_rows
 from ..store import Store
-from ..store.oxigraph import BUILT_STORE, OxigraphStore, cached_store, stable_name
+from ..store.oxigraph import (
+    BUILT_STORE,
+    OxigraphStore,
+    cached_store,
+    newest_first,
+    stable_name,
+)
 from ..store.remote import RemoteStore, dataset_graphs
 
 
@@ -86,14 +92,8 @@ def _remove_older(kept: Path, prefix: str) -> None:
     """Remove the store's indexes of older versions but the last one, which a worker that
     has not seen the new version yet may still open (a remote store changes with each
     push: without this the cache grows by an index each time)."""
-    def age(path: Path) -> float:
-        try:
-            return path.stat().st_mtime
-        except FileNotFoundError:  # another worker removed it meanwhile
-            return 0.0
-
-    older = sorted((path for path in kept.parent.glob(f"{prefix}*.sqlite") if path != kept),
-                   key=age, reverse=True)
+    older = newest_first(path for path in kept.parent.glob(f"{prefix}*.sqlite")
+                         if path != kept)
     for path in older[1:]:
         path.unlink(missing_ok=True)
 
