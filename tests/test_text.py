@@ -1,5 +1,6 @@
 """The accent-insensitive rule every comparison of names shares (`lactgraph.text`)."""
 
+import re
 import unicodedata
 
 from hypothesis import given
@@ -17,6 +18,25 @@ def _by_definition(text: str) -> str:
 @given(st.text())
 def test_without_marks_is_nfkd_without_combining_characters(text):
     assert without_marks(text) == _by_definition(text)
+
+
+@given(st.text())
+def test_fold_is_its_definition(text):
+    """Unmarked, case-folded, every run of non-word characters (and "_") one space, no
+    space at either end: what `fold` computes with translation tables, by its rule."""
+    expected = re.sub(r"[\W_]+", " ", _by_definition(text).casefold()).strip()
+    assert fold(text) == expected
+
+
+def test_fold_sees_every_character_as_its_rule_does():
+    """Each character of the Basic Multilingual Plane between two letters (the tables are
+    filled character by character: a wrong entry would show here)."""
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        text = f"a{chr(code)}b{chr(code)}"
+        expected = re.sub(r"[\W_]+", " ", _by_definition(text).casefold()).strip()
+        assert fold(text) == expected, hex(code)
 
 
 def test_examples():

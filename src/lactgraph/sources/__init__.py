@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import re
 
-from ..text import without_marks
+from ..text import CharTable, without_marks
+
+_NOT_WORD = re.compile(r"[\W_]")
+_SPACED = CharTable(lambda char: " " if _NOT_WORD.fullmatch(char) else char)
 
 
 def fold(text: str) -> str:
-    """Compare names and labels without case, accents or punctuation.
+    """Compare names and labels without case, accents or punctuation: the words of the
+    text, unmarked and case-folded, joined by single spaces.
 
     Shared by every reader so that "Galmés" and "galmes", "T½" and "T1/2" meet.
     """
-    return re.sub(r"[\W_]+", " ", without_marks(text).casefold()).strip()
+    return " ".join(without_marks(text).casefold().translate(_SPACED).split())
 
 
 def quoted(text: str, limit: int = 80) -> str:

@@ -200,6 +200,7 @@ def _find(text: str) -> list[_Found]:
 # --- resolving ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 14)  # each reference of a page is tried for every citation
 def _year_score(cited: int, actual: int | None) -> tuple[float, bool] | None:
     """(confidence, corrected) when the cited year is the actual one or a typo of it."""
     if actual is None:
