@@ -138,6 +138,21 @@ def test_blocks_hold_exactly_the_triples_of_the_graph():
     assert (tricky, LG.sourceId, Literal("007", datatype=XSD.integer)) in parsed
 
 
+
+def test_a_string_written_at_once_is_the_literal_rdflib_would_make():
+    """The build writes an entry's strings without making rdflib terms: the same text,
+    and rdflib's refusal of a bad language tag."""
+    terms = TermWriter(turtle_prefixes(DEFAULT_BASE))
+    for text in ('quote " and backslash \\', "line\nbreak\ttab\r", "bell \x07\x7f", "ñandú 😀",
+                 ""):
+        for lang in (None, "", "en", "es-ES"):
+            assert terms.string(text, lang) == terms.literal(Literal(text, lang=lang))
+            parsed = Graph().parse(data=f"<urn:s> <urn:p> {terms.string(text, lang)} .",
+                                   format="turtle")
+            assert parsed.value(URIRef("urn:s"), URIRef("urn:p")) == Literal(text, lang=lang)
+    with pytest.raises(ValueError, match="not a valid language tag"):
+        terms.string("x", "not a tag")
+
 def test_a_subject_is_found_by_binary_search(tmp_path):
     project = scratch_project(tmp_path)
     _build(project)

@@ -70,7 +70,7 @@ class EntryRenderer:
 
     def entry(self, product: Product) -> RenderedEntry:
         triples = _Triples()
-        node = str(RdfWriter(triples, self.iris).product(product))
+        node = str(self._writer(triples).product(product))
         pairs = subject_pairs(triples, self.terms)
         owned = "".join("\n" + block(subject, pairs[subject], self.terms)
                         for subject in sorted(pairs) if _owned_by(subject, node))
@@ -84,9 +84,13 @@ class EntryRenderer:
         """(product IRI, region) of a product known only by mention."""
         triples = _Triples()
         slug, names, level = stub
-        node = str(RdfWriter(triples, self.iris).product_stub(names, level, slug))
+        node = str(self._writer(triples).product_stub(names, level, slug))
         pairs = subject_pairs(triples, self.terms)
         return node, "\n" + block(node, pairs[node], self.terms)
+
+    def _writer(self, triples: _Triples) -> RdfWriter:
+        """A writer into `triples` whose strings come already written as Turtle."""
+        return RdfWriter(triples, self.iris, self.terms.string)
 
     def _kind(self, subject: str) -> int:
         split = self.iris.split(subject)

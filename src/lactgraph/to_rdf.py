@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Protocol
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import Namespace as RdflibNamespace
 
 from .iris import IriScheme, slugify, source_page
@@ -33,13 +33,30 @@ from .vocab import PREFIXES, lactgraph_prefixes
 
 class Namespace(RdflibNamespace):
     """rdflib's Namespace, making each term once: rdflib's makes (and checks) a new IRI
-    on every `SKOS.prefLabel`, and a build writes millions of triples."""
+    on every `SKOS.prefLabel`, and a build writes millions of triples. A term asked for
+    as an attribute is kept as one, so that the next `SKOS.prefLabel` is a plain lookup
+    (rdflib's own RDF and RDFS namespaces cost a call through their metaclass each)."""
 
     @cache  # noqa: B019 (namespaces live as long as the module)
     def term(self, name: str) -> URIRef:
         return super().term(name)
 
+    def __getattr__(self, name: str) -> URIRef:
+        term = super().__getattr__(name)
+        self.__dict__[name] = term
+        return term
 
+
+@cache
+def namespace(iri: str) -> Namespace:
+    """The one Namespace of an IRI (each keeps the terms it made)."""
+    return Namespace(iri)
+
+
+RDF = Namespace(PREFIXES["rdf"])
+RDFS = Namespace(PREFIXES["rdfs"])
+XSD = Namespace(PREFIXES["xsd"])
+TRUE = Literal(True)
 SKOS = Namespace(PREFIXES["skos"])
 DCTERMS = Namespace(PREFIXES["dcterms"])
 SCHEMA = Namespace(PREFIXES["schema"])
@@ -84,17 +101,27 @@ class TripleSink(Protocol):
     def add(self, triple: Triple, /) -> object: ...
 
 
+class StringMaker(Protocol):
+    """Makes a string literal (plain or language-tagged): rdflib's `Literal`, or the
+    build's maker of ready-written Turtle (`turtle.TermWriter.string`)."""
+
+    def __call__(self, text: str, lang: str | None = None) -> Literal | str: ...
+
+
 class RdfWriter:
     """Adds the triples of records to one sink, minting IRIs with one scheme.
 
     The writer only adds (it never reads the sink back), so the build can collect one
-    entry's triples in a plain list, far cheaper than an rdflib graph.
+    entry's triples in a plain list, far cheaper than an rdflib graph, and have its
+    string literals, most of an entry's, written as Turtle as they are made.
     """
 
-    def __init__(self, graph: TripleSink, iris: IriScheme) -> None:
+    def __init__(self, graph: TripleSink, iris: IriScheme, string: StringMaker = Literal
+                 ) -> None:
         self.graph = graph
         self.iris = iris
-        self.lg = Namespace(iris.term(""))
+        self.string = string
+        self.lg = namespace(iris.term(""))
         self._described: set[URIRef] = set()
         self._reference_iris: dict[tuple[str | None, int | None, str], URIRef] = {}
 
@@ -102,7 +129,7 @@ class RdfWriter:
         self.graph.add((s, p, o))
 
     def _label(self, node: URIRef, text: str, lang: str | None) -> None:
-        literal = Literal(text, lang=lang)
+        literal = self.string(text, lang)
         self._add(node, SKOS.prefLabel, literal)
         self._add(node, RDFS.label, literal)
 
@@ -134,12 +161,12 @@ class RdfWriter:
         if product.created:
             self._add(node, DCTERMS.created, Literal(product.created, datatype=XSD.date))
         for lang, text in sorted(product.commentary.items()):
-            self._add(node, SCHEMA.breastfeedingWarning, Literal(text, lang=lang))
+            self._add(node, SCHEMA.breastfeedingWarning, self.string(text, lang))
         if product.no_alternatives:
-            self._add(node, lg.noAlternativesApplicable, Literal(True))
+            self._add(node, lg.noAlternativesApplicable, TRUE)
         if product.source_id is not None:
             self._add(node, lg.sourceId, Literal(product.source_id))
-        self._add(node, lg.importedFrom, Literal(product.source_file))
+        self._add(node, lg.importedFrom, self.string(product.source_file))
         page = source_page("product", slugify(product.name))
         self._add(node, PROV.wasDerivedFrom, URIRef(page))
         lang = product.language
@@ -184,7 +211,7 @@ class RdfWriter:
         self._label(node, name, lang)
         self._add(node, self.lg.aliasOf, product)
         self._source_page(node, "alias")
-        self._add(product, SKOS.altLabel, Literal(name, lang=lang))
+        self._add(product, SKOS.altLabel, self.string(name, lang))
 
     def _other_writing(self, product: URIRef, name: str, language: str | None) -> None:
         node = URIRef(self.iris.writing(name))
@@ -192,9 +219,9 @@ class RdfWriter:
         self._label(node, name, None)
         self._add(node, self.lg.otherWritingOf, product)
         if language:
-            self._add(node, self.lg.languageOrScript, Literal(language))
+            self._add(node, self.lg.languageOrScript, self.string(language))
         self._source_page(node, "writing")
-        self._add(product, SKOS.altLabel, Literal(name))
+        self._add(product, SKOS.altLabel, self.string(name))
 
     def _brand_name(self, product: URIRef, brand: BrandName) -> None:
         node = URIRef(self.iris.brand(brand.name))
@@ -202,25 +229,25 @@ class RdfWriter:
         self._label(node, brand.name, None)
         self._add(node, self.lg.activeIngredient, product)
         if brand.is_combination:
-            self._add(node, self.lg.isCombination, Literal(True))
+            self._add(node, self.lg.isCombination, TRUE)
         for ingredient in brand.other_ingredients:
-            self._add(node, self.lg.otherIngredientName, Literal(ingredient))
+            self._add(node, self.lg.otherIngredientName, self.string(ingredient))
         for country in brand.countries:
             place = URIRef(self.iris.country(country))
             self._add(place, RDF.type, self.lg.Country)
-            self._add(place, RDFS.label, Literal(country))
+            self._add(place, RDFS.label, self.string(country))
             self._add(node, self.lg.country, place)
         self._source_page(node, "brand")
-        self._add(product, SKOS.altLabel, Literal(brand.name))
+        self._add(product, SKOS.altLabel, self.string(brand.name))
 
     def _pharmacokinetic_value(self, product: URIRef, value: PharmacokineticValue) -> None:
         node = URIRef(f"{product}#pk-{value.variable}")
         self._add(node, RDF.type, self.lg.PharmacokineticValue)
         self._add(product, self.lg.pharmacokinetics, node)
         self._add(node, self.lg.variable, self.lg[_pk_term(value.variable)])
-        self._add(node, self.lg.rawValue, Literal(value.raw))
+        self._add(node, self.lg.rawValue, self.string(value.raw))
         if value.unit:
-            self._add(node, SCHEMA.unitText, Literal(value.unit))
+            self._add(node, SCHEMA.unitText, self.string(value.unit))
         for predicate, number in (
             (SCHEMA.value, value.value),
             (SCHEMA.minValue, value.minimum),
@@ -246,22 +273,22 @@ class RdfWriter:
         self._described.add(node)
         self._add(node, RDF.type, FABIO.JournalArticle)
         self._add(node, RDF.type, BIBO.AcademicArticle)
-        self._add(node, DCTERMS.bibliographicCitation, Literal(reference.text))
+        self._add(node, DCTERMS.bibliographicCitation, self.string(reference.text))
         if reference.title:
-            self._add(node, DCTERMS.title, Literal(reference.title))
+            self._add(node, DCTERMS.title, self.string(reference.title))
         if reference.year is not None:
             self._add(node, DCTERMS.issued, Literal(str(reference.year), datatype=XSD.gYear))
         if reference.journal:
-            self._add(node, PRISM.publicationName, Literal(reference.journal))
+            self._add(node, PRISM.publicationName, self.string(reference.journal))
         if reference.publication:
-            self._add(node, DCTERMS.source, Literal(reference.publication))
+            self._add(node, DCTERMS.source, self.string(reference.publication))
         if reference.has_abstract_link:
-            self._add(node, self.lg.hasAbstractLink, Literal(True))
+            self._add(node, self.lg.hasAbstractLink, TRUE)
         if reference.has_full_text_link:
-            self._add(node, self.lg.hasFullTextLink, Literal(True))
+            self._add(node, self.lg.hasFullTextLink, TRUE)
         if reference.pmid:
-            self._add(node, BIBO.pmid, Literal(reference.pmid))
-            self._add(node, FABIO.hasPubMedId, Literal(reference.pmid))
+            self._add(node, BIBO.pmid, self.string(reference.pmid))
+            self._add(node, FABIO.hasPubMedId, self.string(reference.pmid))
         urls = [url for url in (reference.abstract_url, reference.full_text_url) if url]
         for url in urls:
             self._add(node, RDFS.seeAlso, URIRef(url))
@@ -269,7 +296,7 @@ class RdfWriter:
             self._add(node, SCHEMA.sameAs, URIRef(article))  # the article's own identifiers
         if reference.authors:
             authors = BNode(f"authors-{str(node).rsplit('/', 1)[1]}")
-            self._list(authors, [Literal(a) for a in reference.authors])
+            self._list(authors, [self.string(a) for a in reference.authors])
             self._add(node, BIBO.authorList, authors)
         return node
 
@@ -297,7 +324,7 @@ class RdfWriter:
         self, product: URIRef, node: URIRef, citation: Citation, references: list[Reference]
     ) -> None:
         self._add(node, RDF.type, C4O.InTextReferencePointer)
-        self._add(node, C4O.hasContent, Literal(citation.text))
+        self._add(node, C4O.hasContent, self.string(citation.text))
         self._add(node, DCTERMS.isPartOf, product)
         self._add(node, DCTERMS.language, Literal(citation.language, datatype=XSD.language))
         self._add(node, self.lg.characterOffset, Literal(citation.offset))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 from rdflib import RDF, XSD, BNode, Literal
 from rdflib.term import Node
@@ -49,6 +50,16 @@ def header(prefixes: Mapping[str, str]) -> str:
     return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in sorted(prefixes.items()))
 
 
+class Rendered(str):
+    """A term already written as Turtle (see `TermWriter.string`)."""
+
+
+@cache
+def _language_tag(lang: str) -> str:
+    """The tag as rdflib takes it, or rdflib's ValueError for an invalid one."""
+    return Literal("", lang=lang).language
+
+
 class TermWriter:
     """Writes terms in Turtle with a fixed prefix map (IRIs are remembered: they repeat)."""
 
@@ -70,6 +81,13 @@ class TermWriter:
             self.used.add(name)
             return f"{name}:{iri[cut:]}"
         return f"<{iri.translate(_IRI_ESCAPES)}>"
+
+    def string(self, text: str, lang: str | None = None) -> Rendered:
+        """A string literal written at once: what `literal(Literal(text, lang=lang))`
+        writes, without making the rdflib term (most of an entry's terms are strings)."""
+        if lang:
+            return Rendered(f'"{text.translate(_STRING_ESCAPES)}"@{_language_tag(lang)}')
+        return Rendered(f'"{text.translate(_STRING_ESCAPES)}"')
 
     def literal(self, literal: Literal) -> str:
         lexical = str(literal)
@@ -124,7 +142,9 @@ class _InlineWriter:
     def pair(self, predicate: str, obj: Node) -> Pair:
         return f"{self.terms.iri(predicate)} {self.object(obj)}"
 
-    def object(self, node: Node) -> str:
+    def object(self, node: Node | Rendered) -> str:
+        if node.__class__ is Rendered:
+            return node
         if isinstance(node, Literal):
             return self.terms.literal(node)
         if not isinstance(node, BNode):
