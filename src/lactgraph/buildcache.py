@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS shared_by_entry ON shared (eid);
 CREATE TABLE IF NOT EXISTS mention (slug TEXT, eid TEXT, PRIMARY KEY (slug, eid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mention_by_entry ON mention (eid);
 """
+_CACHE_KIB = 256 * 1024  # SQLite's page cache for the build's connection
 _RACY_NS = 2_000_000_000  # a file changed this close to its hashing is hashed again
 _PACKAGE = Path(__file__).resolve().parent
 # The code whose output the import cache holds (rendered entries and their merge facts):
@@ -126,6 +127,10 @@ class ImportCache:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        # A build adds ~30 shared rows an entry at places all over two indexes: with the
+        # default 2 MB of page cache each lands on a page read again (1.7M rows, 10x a
+        # 5k corpus: 93 -> 69 s of the building process's time, beside the importers).
+        db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         db.executescript(_SCHEMA)
         return db
 
