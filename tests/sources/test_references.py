@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lactgraph.sources.references import parse_reference, surname
+from lactgraph.sources.references import (
+    _LABEL_WINDOW,
+    _LINK_LABEL,
+    _strip_link_labels,
+    parse_reference,
+    surname,
+)
 
 KONDA = (
     "Konda D, Thappa DM. Mesotherapy: What is new? Indian J Dermatol Venereol Leprol. 2013 Abstract"
@@ -118,3 +126,27 @@ def test_et_al_is_not_an_author() -> None:
 )
 def test_surname(author: str, expected: str) -> None:
     assert surname(author) == expected
+
+
+def _labels_by_search_alone(text: str) -> tuple[str, bool, bool]:
+    """The label stripping by its rule alone: search for a label at the end, again and
+    again (no shortcut)."""
+    abstract = full_text = False
+    end = len(text)
+    while match := _LINK_LABEL.search(text, max(0, end - _LABEL_WINDOW), end):
+        label = match["label"].casefold()
+        abstract = abstract or label in ("abstract", "resumen")
+        full_text = full_text or label.startswith(("full text", "texto completo"))
+        end = match.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+    return text[:end].rstrip(), abstract, full_text
+
+
+@given(st.lists(st.sampled_from(
+    ["Obes Rev. 2013", "Abstract", "ABSTRACT", "resumen", "Full text", "TEXTO COMPLETO",
+     "(link to original source)", "(a)", ")", "(", " ", "\t", "\xa0", "\n", "x", "T", "N",
+     "O", "2019", "."]), max_size=12).map("".join))
+def test_labels_are_stripped_as_a_plain_search_strips_them(text: str) -> None:
+    stripped, links = _strip_link_labels(text)
+    assert (stripped, links.abstract, links.full_text) == _labels_by_search_alone(text)
