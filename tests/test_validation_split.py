@@ -25,7 +25,7 @@ from lactgraph.build import build
 from lactgraph.entries import turtle_prefixes
 from lactgraph.iris import IriScheme
 from lactgraph.rdfio import read_graph
-from lactgraph.shacl_sparql import StoreValidator, local_reach
+from lactgraph.shacl_sparql import Check, StoreValidator, compile_checks, local_reach
 from lactgraph.synth import write_corpus
 from lactgraph.to_rdf import BIBO, C4O, CITO, DCTERMS, FABIO, FOAF, SCHEMA, SKOS
 from lactgraph.turtle import TermWriter, subject_pairs
@@ -180,6 +180,27 @@ def _faults(graph: Graph) -> list[tuple[str, Node]]:
         cell = g.value(cell, RDF.rest)
     g.remove((cell, RDF.rest, RDF.nil))
     fault("a bibliography that does not end", p)
+    r = pick.take(FABIO.JournalArticle, BIBO.authorList)
+    g.add((g.value(r, BIBO.authorList), RDF.first, Literal("Another author")))
+    fault("an author list cell with two members", r)
+    r = pick.take(FABIO.JournalArticle, BIBO.authorList)
+    g.add((g.value(r, BIBO.authorList), RDF.rest, RDF.nil))  # besides its own rest, or nil
+    g.add((g.value(r, BIBO.authorList), RDF.rest, BNode()))
+    fault("an author list that forks", r)
+    def replace_authors(reference: Node, authors: Node) -> None:
+        cell = g.value(reference, BIBO.authorList)
+        while cell != RDF.nil:  # the cells go with the list (a cell must hang somewhere)
+            cell, _ = g.value(cell, RDF.rest), g.remove((cell, None, None))
+        g.set((reference, BIBO.authorList, authors))
+
+    r = pick.take(FABIO.JournalArticle, BIBO.authorList)
+    replace_authors(r, Literal("Smith J, Jones K"))
+    fault("an author list that is text", r)
+    replace_authors(pick.take(FABIO.JournalArticle, BIBO.authorList), RDF.nil)  # empty: fine
+    p = product(LG.bibliography)
+    second = g.value(g.value(p, LG.bibliography), RDF.rest)
+    g.remove((second, RDF.first, None))
+    fault("a bibliography cell without member", p)
     pk = pick.take(LG.PharmacokineticValue)
     g.add((product(), LG.pharmacokinetics, pk))
     fault("a pharmacokinetic value of two products", pk)
@@ -268,6 +289,54 @@ def test_the_store_validation_finds_what_pyshacl_finds(broken, rules, reference)
     found = validator.validate(_store(broken[0], rules[1]), [DATA, ONTOLOGY])
     assert {_key(f) for _, f in found} == {_key(f) for f in reference}
     assert _whole(f for _, f in found) == _whole(reference)
+
+
+def _list_checks(shapes: Graph) -> list[Check]:
+    """The checks compiled as the aggregate over list cells (see `malformed_lists`)."""
+    return [c for c in compile_checks(shapes) if "SUM(IF(sameTerm(" in c.whole]
+
+
+def test_the_list_shape_is_checked_by_one_aggregate_whatever_its_names(rules):
+    """Both uses of lgs:ListShape (bibliographies, author lists) take the fast form; so
+    they do when the shapes are renamed and their messages reworded."""
+    assert {c.path for c in _list_checks(rules[0])} == {"lg:bibliography", "bibo:authorList"}
+    lgs = Namespace(IRIS.shape(""))
+    renamed = Graph()
+    names = {lgs.ListShape: URIRef("urn:x:lists"), lgs.ListCellShape: URIRef("urn:x:cells")}
+    for s, p, o in rules[0]:
+        o = Literal("reworded") if p == SH.message else o
+        renamed.add((names.get(s, s), p, names.get(o, o)))
+    assert len(_list_checks(renamed)) == 2
+
+
+@pytest.mark.parametrize("change", ["a member may repeat", "a deactivated cell shape"])
+def test_a_list_shape_that_says_otherwise_is_compiled_as_any_shape(rules, change):
+    lgs = Namespace(IRIS.shape(""))
+    shapes = Graph()
+    for triple in rules[0]:
+        shapes.add(triple)
+    if change == "a member may repeat":
+        member = next(s for s in shapes.objects(lgs.ListCellShape, SH.property)
+                      if shapes.value(s, SH.path) == RDF.first)
+        shapes.set((member, SH.maxCount, Literal(2)))
+    else:
+        shapes.add((lgs.ListCellShape, SH.deactivated, Literal(True)))
+    assert _list_checks(shapes) == []
+
+
+def test_a_bibliography_in_a_loop_is_reported(clean, rules):
+    """pyshacl cannot tell (rdflib raises on the loop); the compiled check can."""
+    graph = Graph()
+    for triple in clean:
+        graph.add(triple)
+    p = Picker(graph).take(LG.Product, LG.bibliography, imported=True)
+    head = cell = graph.value(p, LG.bibliography)
+    while graph.value(cell, RDF.rest) != RDF.nil:
+        cell = graph.value(cell, RDF.rest)
+    graph.set((cell, RDF.rest, head))
+    found = StoreValidator(rules[0]).validate(_store(graph, rules[1]), [DATA, ONTOLOGY])
+    assert {(f.component, f.path) for focus, f in found if focus == str(p)} == {
+        ("NodeConstraintComponent", "lg:bibliography")}
 
 
 def test_an_empty_graph_validated_with_the_others_changes_no_finding(broken, rules,

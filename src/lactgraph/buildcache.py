@@ -62,7 +62,7 @@ BUILD_CODE = (
     *IMPORT_CODE, "link/publish.py", "link/sssom.py", "link/subjects.py", "links.py",
     "dumps.py", "jsonld_context.py", "assemble.py", "blockfile.py", "publication.py",
     "generations.py", "shacl_sparql.py", "validate.py", "rdfio.py", "store/oxigraph.py",
-    "build.py", "search_index.py", "statistics_file.py", "source_merge.py",
+    "build.py", "search_index.py", "statistics_file.py", "source_merge.py", "list_shape.py",
 )
 
 

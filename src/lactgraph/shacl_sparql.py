@@ -28,6 +28,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import LactgraphError
+from .list_shape import is_list_shape
 from .rdfio import to_rdflib
 from .validate import SH, Finding, FindingWriter, path_text
 from .workers import process_pool
@@ -149,6 +150,26 @@ class _Compiler:
             return (f"{values} {focus} {_term(argument)} {other} . "
                     f"FILTER(!COALESCE({value} {_PAIRS[parameter]} {other}, false))")
         return f"{values} FILTER({self.offends(shape, parameter, argument, value, depth)})"
+
+    def malformed_lists(self, shape: Node, scope: str, targets: str) -> str:
+        """A pattern binding ?this and each of its value nodes for the shape that is not a
+        well-formed RDF list (`list_shape`): the nodes rdf:rest* reaches from the value
+        with their counts of rdf:first and rdf:rest, summed per value; no rdf:nil among
+        them, or one other than rdf:nil without exactly one of each. Aggregates evaluated
+        once, where the nested shape's EXISTS walked each list twice and looked each cell
+        up eight times (5,000 products: 15.6 -> 7.5 s)."""
+        nil, first, rest = (f"<{term}>" for term in (RDF.nil, RDF.first, RDF.rest))
+        cell, member, next_, ends, faults = (self.var() for _ in range(5))
+        firsts, rests = self.var(), self.var()
+        cells = (f"SELECT ?this ?value {cell} (COUNT(DISTINCT {member}) AS {firsts}) "
+                 f"(COUNT(DISTINCT {next_}) AS {rests}) WHERE {{ {scope} "
+                 f"{self.values(shape, '?this', '?value')} ?value {rest}* {cell} . "
+                 f"OPTIONAL {{ {cell} {first} {member} }} OPTIONAL {{ {cell} {rest} {next_} }} }}"
+                 f" GROUP BY ?this ?value {cell}")
+        return (f"{targets} {{ SELECT ?this ?value (SUM(IF(sameTerm({cell}, {nil}), 1, 0)) AS "
+                f"{ends}) (SUM(IF(!sameTerm({cell}, {nil}) && ({firsts} != 1 || {rests} != 1), "
+                f"1, 0)) AS {faults}) WHERE {{ {{ {cells} }} }} GROUP BY ?this ?value }} "
+                f"FILTER({ends} = 0 || {faults} > 0)")
 
     def distinct(self, focus: str, path: str, count: int) -> str:
         """A pattern matching `count` distinct value nodes."""
@@ -344,10 +365,14 @@ def compile_checks(shapes: Graph) -> list[Check]:
                 if ((parameter in _FOCUS_ONLY and path is None and parameter != SH.hasValue)
                         or (parameter == SH.minCount and int(argument) == 0)):
                     continue  # constrains nothing
-                pattern = compiler.pattern(shape, parameter, argument, "?this", "?value", 0,
-                                           scope=f"#FOCUS# {{ {target} }}")
-                whole = compiler.whole(shape, parameter, argument,
-                                       f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}")
+                targets = f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}"
+                if parameter == SH.node and is_list_shape(shapes, argument):
+                    pattern = compiler.malformed_lists(shape, f"#FOCUS# {{ {target} }}", "")
+                    whole = compiler.malformed_lists(shape, "", targets)
+                else:
+                    pattern = compiler.pattern(shape, parameter, argument, "?this", "?value",
+                                               0, scope=f"#FOCUS# {{ {target} }}")
+                    whole = compiler.whole(shape, parameter, argument, targets)
                 reports_value = parameter not in _FOCUS_ONLY
                 selected = "?this ?value" if reports_value else "?this"
                 checks.append(Check(
