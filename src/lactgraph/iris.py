@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from text_unidecode import unidecode
 
@@ -23,6 +24,7 @@ _SOURCE_KIND = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # names recur: groups, countries, first authors, mentions
 def slugify(name: str) -> str:
     """The source's slug rule: ASCII transliteration, lower case, non-word runs -> '-'."""
     ascii_name = unidecode(name).lower()
@@ -81,10 +83,7 @@ class IriScheme:
 
     def reference(self, first_author: str | None, year: int | None, title: str) -> str:
         """A stable key shared by every product citing the same work."""
-        normalised = re.sub(r"\W+", " ", unidecode(title).casefold()).strip()
-        digest = hashlib.sha1(normalised.encode()).hexdigest()[:8]
-        surname = slugify((first_author or "anon").split(" ")[0]) or "anon"
-        return self.entity("reference", f"{surname}-{year or 'nd'}-{digest}")
+        return self.entity("reference", _reference_key(first_author, year, title))
 
     def split(self, iri: str) -> tuple[str, str] | None:
         """(kind, key) for an entity IRI of this scheme, else None."""
@@ -94,6 +93,14 @@ class IriScheme:
         if kind in ENTITY_KINDS and key and "/" not in key:
             return kind, key
         return None
+
+
+@lru_cache(maxsize=1 << 16)  # a work is cited by many entries (and many times in one)
+def _reference_key(first_author: str | None, year: int | None, title: str) -> str:
+    normalised = re.sub(r"\W+", " ", unidecode(title).casefold()).strip()
+    digest = hashlib.sha1(normalised.encode()).hexdigest()[:8]
+    surname = slugify((first_author or "anon").split(" ")[0]) or "anon"
+    return f"{surname}-{year or 'nd'}-{digest}"
 
 
 def source_page(kind: str, slug: str) -> str | None:
