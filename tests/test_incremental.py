@@ -23,7 +23,7 @@ from lactgraph import generations
 from lactgraph.build import ImportFailed, build
 from lactgraph.buildcache import ImportCache
 from lactgraph.config import Settings
-from lactgraph.entries import SHARED
+from lactgraph.entries import SHARED, import_file
 from lactgraph.generations import (
     build_lock,
     current_id,
@@ -33,7 +33,7 @@ from lactgraph.generations import (
 )
 from lactgraph.iris import slugify
 from lactgraph.synth import write_corpus
-from lactgraph.vocab import RISK_LEVELS
+from lactgraph.vocab import DEFAULT_BASE, RISK_LEVELS
 
 from .conftest import ROOT
 
@@ -397,3 +397,15 @@ def test_one_changed_record_of_an_export_file_rewrites_only_its_entry(tmp_path):
     assert ((project / "graph" / "lactgraph.ttl").read_bytes()
             == (scratch / "graph" / "lactgraph.ttl").read_bytes())
     assert b"Reviewed again." in (scratch / "graph" / "lactgraph.ttl").read_bytes()
+
+
+def test_the_cache_gives_back_its_adding_memory(corpus, tmp_path):
+    """Storing imported files uses a large SQLite page cache; the build's next steps
+    (the store's load among them) get the memory back."""
+    cache = ImportCache(tmp_path / "imports.sqlite")
+    default = sqlite3.connect(":memory:").execute("PRAGMA cache_size").fetchone()[0]
+    pages = sorted(corpus.iterdir())[:3]
+    cache.add(import_file(str(page), f"key-{i}", DEFAULT_BASE) for i, page in enumerate(pages))
+    assert cache.known([f"key-{i}" for i in range(3)]) == {"key-0", "key-1", "key-2"}
+    assert cache.db.execute("PRAGMA cache_size").fetchone()[0] == default
+    cache.close()

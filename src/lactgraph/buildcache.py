@@ -44,7 +44,7 @@ CREATE INDEX IF NOT EXISTS shared_by_entry ON shared (eid);
 CREATE TABLE IF NOT EXISTS mention (slug TEXT, eid TEXT, PRIMARY KEY (slug, eid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mention_by_entry ON mention (eid);
 """
-_CACHE_KIB = 256 * 1024  # SQLite's page cache for the build's connection
+_ADDING_CACHE_KIB = 256 * 1024  # SQLite's page cache while imported files are stored
 _RACY_NS = 2_000_000_000  # a file changed this close to its hashing is hashed again
 _PACKAGE = Path(__file__).resolve().parent
 # The code whose output the import cache holds (rendered entries and their merge facts):
@@ -127,10 +127,6 @@ class ImportCache:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        # A build adds ~30 shared rows an entry at places all over two indexes: with the
-        # default 2 MB of page cache each lands on a page read again (1.7M rows, 10x a
-        # 5k corpus: 93 -> 69 s of the building process's time, beside the importers).
-        db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         db.executescript(_SCHEMA)
         return db
 
@@ -177,8 +173,22 @@ class ImportCache:
         its inserts touched, and the keys land all over the indexes, so that the writes
         grow with the file: 20,000 files in batches of 256 wrote 9.8 GB for a file of
         663 MB in 59 s of the building process's time; in batches of 2,048, 4.1-4.3 GB
-        in 33-34 s (8,192: 2.2 GB, 26 s, but more work lost when a build is killed)."""
-        files = iter(imported)
+        in 33-34 s (8,192: 2.2 GB, 26 s, but more work lost when a build is killed).
+
+        An entry's ~30 shared rows land all over two indexes: with SQLite's default 2 MB
+        of page cache each landed on a page read again (1.7M rows, 10x a 5k corpus: 93
+        -> 69 s of the building process's time, beside the importers), so the cache is
+        large while adding, and given back after (the store's load comes next)."""
+        default = self.db.execute("PRAGMA cache_size").fetchone()[0]
+        self.db.execute(f"PRAGMA cache_size=-{_ADDING_CACHE_KIB}")
+        try:
+            self._add_batches(iter(imported), batch, done)
+        finally:
+            self.db.execute(f"PRAGMA cache_size={default}")
+            self.db.execute("PRAGMA shrink_memory")
+
+    def _add_batches(self, files: Iterator[ImportedFile], batch: int,
+                     done: Callable[[], object] | None) -> None:
         while True:
             with self.transaction():
                 count = 0
