@@ -81,6 +81,22 @@ def test_validate_a_broken_turtle_file_names_its_line(tmp_path):
     assert_clean_error(result, "broken.ttl:3")
 
 
+@pytest.mark.parametrize("cells", [["a"], ["a", "b"], ["a", "b", "c"]])
+def test_validate_a_list_in_a_loop_is_a_clear_error(tmp_path, cells):
+    """pyshacl stops on an RDF list that comes back to itself (a traceback once): the
+    list is named, with what holds it, and nothing else is said."""
+    project = scratch_project(tmp_path)
+    loop = "".join(f"_:{cell} rdf:first <urn:x:m> ; rdf:rest _:{cells[(i + 1) % len(cells)]} .\n"
+                   for i, cell in enumerate(cells))
+    (project / "loop.ttl").write_text(
+        "@prefix lg: <https://w3id.org/lactgraph/ontology#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "<https://w3id.org/lactgraph/product/x> a lg:Product ; lg:bibliography _:a .\n" + loop)
+    result = run_lactgraph("validate", "loop.ttl", cwd=project)
+    assert_clean_error(result, "comes back to itself through rdf:rest")
+    assert result.stdout == ""
+
+
 def test_validate_a_missing_file(tmp_path):
     result = run_lactgraph("validate", "missing.ttl", cwd=scratch_project(tmp_path))
     assert_clean_error(result, "missing.ttl", "file not found")

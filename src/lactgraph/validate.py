@@ -17,6 +17,7 @@ from rdflib import RDF, BNode, Graph, Namespace
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
+from .errors import LactgraphError
 from .rdfio import read_graph
 from .vocab import lactgraph_prefixes
 
@@ -123,9 +124,20 @@ def _finding(results: Graph, result: Node, writer: FindingWriter) -> Finding:
 
 
 def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> Report:
-    """Validate data against the shapes, with the ontology mixed in (classes, risk levels)."""
+    """Validate data against the shapes, with the ontology mixed in (classes, risk levels).
+
+    An RDF list that comes back to itself is refused with its place named: pyshacl stops
+    on one with rdflib's ValueError (writing the list into a message) instead of
+    reporting it. The build's compiled checks report it as a violation."""
     from pyshacl import validate as shacl_validate  # 0.2 s to import; most builds never do
 
+    looping = _looping_list(data)
+    if looping is not None:
+        holder = next(((s, p) for s, p in data.subject_predicates(looping) if p != RDF.rest),
+                      None)
+        where = f" (the object of {holder[0].n3()} {holder[1].n3()})" if holder else ""
+        raise LactgraphError(f"cannot validate: the RDF list at {looping.n3()}{where} comes "
+                             "back to itself through rdf:rest; a list ends in rdf:nil")
     _, results, _ = shacl_validate(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True
     )
@@ -135,6 +147,30 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph) -> Report:
     return report_of(_finding(results, r, writer)
                      for report in results.subjects(RDF.type, SH.ValidationReport)
                      for r in results.objects(report, SH.result))
+
+
+def _looping_list(graph: Graph) -> Node | None:
+    """A node from which rdf:rest leads back to it, or None (a walk from every cell,
+    each cell walked from once)."""
+    rests: dict[Node, list[Node]] = defaultdict(list)
+    for cell, rest in graph.subject_objects(RDF.rest):
+        rests[cell].append(rest)
+    finished: set[Node] = set()
+    for start in rests:
+        walk, on_walk = [(start, iter(rests[start]))], {start}
+        while walk:
+            cell, nexts = walk[-1]
+            following = next(nexts, None)
+            if following is None:
+                walk.pop()
+                on_walk.discard(cell)
+                finished.add(cell)
+            elif following in on_walk:
+                return following
+            elif following not in finished and following in rests:
+                walk.append((following, iter(rests[following])))
+                on_walk.add(following)
+    return None
 
 
 def load_rules(shapes_path: Path, ontology_path: Path) -> tuple[Graph, Graph]:
