@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import lru_cache
 
 from rdflib import RDF, XSD, BNode, Literal
 from rdflib.term import Node
@@ -62,7 +62,7 @@ class Rendered(str):
     """A term already written as Turtle (see `TermWriter.string`)."""
 
 
-@cache
+@lru_cache(maxsize=256)  # an entry's few languages (a source may name any)
 def _language_tag(lang: str) -> str:
     """The tag as rdflib takes it, or rdflib's ValueError for an invalid one."""
     return Literal("", lang=lang).language
