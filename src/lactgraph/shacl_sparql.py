@@ -228,19 +228,16 @@ class _Compiler:
         return self.logical(parameter, argument, v, depth)
 
     def logical(self, parameter: Node, argument: Node, v: str, depth: int) -> str:
+        return _combined(parameter, [f"EXISTS {{ {self.violation(member, v, depth + 1)} }}"
+                                     for member in self.members(parameter, argument, depth)])
+
+    def members(self, parameter: Node, argument: Node, depth: int) -> list[Node]:
+        """The shapes a logical constraint combines."""
         if depth > _MAX_NESTING:
             raise Unsupported("shapes nested too deep (recursive shapes?)")
         if parameter in (SH.node, SH["not"]):
-            fails = f"EXISTS {{ {self.violation(argument, v, depth + 1)} }}"
-            return fails if parameter == SH.node else f"!{fails}"
-        members = [f"EXISTS {{ {self.violation(member, v, depth + 1)} }}"
-                   for member in self.shapes.items(argument)]
-        if parameter == SH["and"]:
-            return " || ".join(members) or "false"
-        if parameter == SH["or"]:
-            return " && ".join(members) or "true"
-        conforming = " + ".join(f"IF({fails}, 0, 1)" for fails in members) or "0"
-        return f"({conforming}) != 1"
+            return [argument]
+        return list(self.shapes.items(argument))
 
     def violation(self, shape: Node, focus: str, depth: int) -> str:
         """A pattern matching when `focus` does not conform to the shape (any constraint)."""
@@ -253,11 +250,18 @@ class _Compiler:
             parts.append(self.violation(prop, focus, depth + 1))
         return " UNION ".join(f"{{ {part} }}" for part in parts) or "FILTER(false)"
 
-    def whole(self, shape: Node, parameter: Node, argument: Node, targets: str) -> str:
+    def whole(self, shape: Node, parameter: Node, argument: Node, targets: str,
+              depth: int = 0) -> str:
         """The constraint for every focus node at once, as subqueries Oxigraph evaluates
         once and joins by hash (it joins a pattern to a bound variable one index lookup at
         a time, several times slower when the focus nodes are all the targets)."""
         path = self.path(shape)
+        if parameter == SH.node and is_list_shape(self.shapes, argument):
+            return self.malformed_lists(shape, "", targets)
+        if path is None and parameter in _LOGICAL:
+            return self.logical_sets(parameter, argument, targets, depth)
+        if path is None and parameter == SH["class"]:
+            return f"{targets} BIND(?this AS ?value) MINUS {{ {_instances('?this', argument)} }}"
         if path is None or parameter in (SH.equals, SH.disjoint):
             pattern = self.pattern(shape, parameter, argument, "?this", "?value", 0,
                                    scope="" if path else None)
@@ -265,8 +269,12 @@ class _Compiler:
         values = f"?this {path} ?value ."
         grouped = f"SELECT ?this WHERE {{ ?this {path} ?value }} GROUP BY ?this HAVING"
         if parameter == SH.minCount:
+            if int(argument) == 1:  # any value: no need to count them
+                return f"{targets} MINUS {{ {values} }}"
             return f"{targets} MINUS {{ {grouped} (COUNT(DISTINCT ?value) >= {int(argument)}) }}"
         if parameter == SH.maxCount:
+            if int(argument) == 0:
+                return f"{targets} {{ SELECT DISTINCT ?this WHERE {{ {values} }} }}"
             return f"{targets} {{ {grouped} (COUNT(DISTINCT ?value) > {int(argument)}) }}"
         if parameter == SH.hasValue:
             return f"{targets} MINUS {{ SELECT ?this WHERE {{ ?this {path} {_term(argument)} }} }}"
@@ -276,10 +284,37 @@ class _Compiler:
                     f" HAVING (COUNT(DISTINCT ?value) > 1) }}")
         if parameter == SH["class"]:
             return (f"{targets} {{ SELECT DISTINCT ?this ?value WHERE {{ {values} }} }} MINUS "
-                    f"{{ SELECT ?value WHERE {{ ?value <{RDF.type}>/<{RDFS.subClassOf}>* "
-                    f"{_term(argument)} }} }}")
-        pattern = self.constraint(shape, parameter, argument, "?this", "?value", 0)
+                    f"{{ {_instances('?value', argument)} }}")
+        pattern = self.constraint(shape, parameter, argument, "?this", "?value", depth)
         return f"{targets} {{ SELECT DISTINCT ?this ?value WHERE {{ {pattern} }} }}"
+
+    def logical_sets(self, parameter: Node, argument: Node, targets: str, depth: int) -> str:
+        """A logical constraint on the focus nodes themselves for all of them at once:
+        each member shape's violators among the targets (`violators`) joined by hash and
+        flagged, then the flags combined as `logical` combines its EXISTS tests, which
+        Oxigraph evaluates for each focus node, a few index lookups each (795,000
+        citations at 50,000 products: 76 -> 20 s)."""
+        flagged = [(self.var(), member) for member in self.members(parameter, argument, depth)]
+        joined = " ".join(
+            f"OPTIONAL {{ SELECT DISTINCT ?this (true AS {flag}) WHERE "
+            f"{{ {self.violators(member, targets, depth + 1)} }} }}" for flag, member in flagged)
+        flags = [flag for flag, _ in flagged]
+        failing = _combined(parameter, [f"BOUND({flag})" for flag in flags])
+        return f"{targets} {joined} BIND(?this AS ?value) FILTER({failing})"
+
+    def violators(self, shape: Node, targets: str, depth: int) -> str:
+        """A pattern binding ?this to each focus node among the targets that violates the
+        shape: the whole form of each of its constraints, in a union."""
+        if depth > _MAX_NESTING:
+            raise Unsupported("shapes nested too deep (recursive shapes?)")
+        if self.shapes.value(shape, SH.deactivated) == Literal(True):
+            return "FILTER(false)"
+        parts = [self.whole(shape, parameter, argument, targets, depth)
+                 for _, parameter, argument in self.constraints(shape)]
+        parts += [self.violators(prop, targets, depth + 1)
+                  for prop in self.shapes.objects(shape, SH.property)]
+        return " UNION ".join(f"{{ SELECT DISTINCT ?this WHERE {{ {part} }} }}"
+                              for part in parts) or "FILTER(false)"
 
     # --- targets ----------------------------------------------------------------------------
 
@@ -329,6 +364,27 @@ _COMPONENTS = {
 _FOCUS_ONLY = {SH.minCount, SH.maxCount, SH.hasValue, SH.uniqueLang}
 
 
+def _combined(parameter: Node, fails: list[str]) -> str:
+    """A SPARQL expression true when the focus violates a logical constraint, from one
+    expression per member shape true when the focus violates that member."""
+    if parameter == SH.node:
+        return fails[0]
+    if parameter == SH["not"]:
+        return f"!{fails[0]}"
+    if parameter == SH["and"]:
+        return " || ".join(fails) or "false"
+    if parameter == SH["or"]:
+        return " && ".join(fails) or "true"
+    conforming = " + ".join(f"IF({fail}, 0, 1)" for fail in fails) or "0"
+    return f"({conforming}) != 1"
+
+
+def _instances(variable: str, klass: Node) -> str:
+    """A subquery of the SHACL instances of a class (its type or a subclass of it)."""
+    return (f"SELECT {variable} WHERE {{ {variable} <{RDF.type}>/<{RDFS.subClassOf}>* "
+            f"{_term(klass)} }}")
+
+
 def _well_typed(datatype: Node, v: str) -> str:
     """A SPARQL expression true when v is a well-formed literal of the datatype (checked
     by casting where Oxigraph can cast, as rdflib flags ill-typed literals)."""
@@ -368,11 +424,10 @@ def compile_checks(shapes: Graph) -> list[Check]:
                 targets = f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}"
                 if parameter == SH.node and is_list_shape(shapes, argument):
                     pattern = compiler.malformed_lists(shape, f"#FOCUS# {{ {target} }}", "")
-                    whole = compiler.malformed_lists(shape, "", targets)
                 else:
                     pattern = compiler.pattern(shape, parameter, argument, "?this", "?value",
                                                0, scope=f"#FOCUS# {{ {target} }}")
-                    whole = compiler.whole(shape, parameter, argument, targets)
+                whole = compiler.whole(shape, parameter, argument, targets)
                 reports_value = parameter not in _FOCUS_ONLY
                 selected = "?this ?value" if reports_value else "?this"
                 checks.append(Check(
