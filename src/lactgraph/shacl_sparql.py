@@ -209,10 +209,12 @@ class _Compiler:
         return triples + (f" FILTER({different})" if different else "")
 
     def comparison(self, shape: Node, parameter: Node, focus: str, value: str, other: Node,
-                   scope: str | None) -> str:
+                   scope: str | None, mine: str | None = None) -> str:
+        """sh:equals or sh:disjoint; `mine` binds the shape's value nodes (`values()`
+        unless given)."""
         path = self.path(shape)
         theirs = f"{focus} {_term(other)} {value} ."
-        mine = self.values(shape, focus, value)
+        mine = mine or self.values(shape, focus, value)
         if parameter == SH.disjoint:
             return f"{scope or ''} {mine} {theirs}"
         if scope is None or path is None:  # the focus is bound: NOT EXISTS looks it up
@@ -223,7 +225,6 @@ class _Compiler:
         # the two sets of values instead, each computed once (the pairs found on one side
         # only: a path through an RDF list is walked once, not twice as by two MINUS)
         side = self.var()
-        mine = self.pairs(shape, focus, value)
         return (f"{{ SELECT {focus} {value} WHERE {{ {{ {scope} {mine} BIND(1 AS {side}) }} "
                 f"UNION {{ {scope} {theirs} BIND(2 AS {side}) }} }} GROUP BY {focus} {value} "
                 f"HAVING (COUNT(DISTINCT {side}) = 1) }}")
@@ -294,10 +295,12 @@ class _Compiler:
             return self.logical_sets(parameter, argument, targets, depth)
         if path is None and parameter == SH["class"]:
             return f"{targets} BIND(?this AS ?value) MINUS {{ {_instances('?this', argument)} }}"
-        if path is None or parameter in (SH.equals, SH.disjoint):
-            pattern = self.pattern(shape, parameter, argument, "?this", "?value", 0,
-                                   scope="" if path else None)
+        if path is None:
+            pattern = self.pattern(shape, parameter, argument, "?this", "?value", 0)
             return f"{targets} {pattern}"
+        if parameter in (SH.equals, SH.disjoint):
+            return f"{targets} " + self.comparison(shape, parameter, "?this", "?value", argument,
+                                                   "", self.pairs(shape, "?this", "?value"))
         values = self.pairs(shape, "?this", "?value")
         grouped = f"SELECT ?this WHERE {{ ?this {path} ?value }} GROUP BY ?this HAVING"
         if parameter == SH.minCount:
