@@ -291,13 +291,13 @@ class _Compiler:
         path = self.path(shape)
         if parameter == SH.node and is_list_shape(self.shapes, argument):
             return self.malformed_lists(shape, "", targets)
-        if path is None and parameter in _LOGICAL:
-            return self.logical_sets(parameter, argument, targets, depth)
-        if path is None and parameter == SH["class"]:
-            return f"{targets} BIND(?this AS ?value) MINUS {{ {_instances('?this', argument)} }}"
-        if path is None:
-            pattern = self.pattern(shape, parameter, argument, "?this", "?value", 0)
-            return f"{targets} {pattern}"
+        if path is None:  # the focus node itself
+            if parameter in _LOGICAL:
+                return self.logical_sets(parameter, argument, targets, depth)
+            if parameter == SH["class"]:
+                return (f"{targets} BIND(?this AS ?value) "
+                        f"MINUS {{ {_instances('?this', argument)} }}")
+            return f"{targets} {self.pattern(shape, parameter, argument, '?this', '?value', 0)}"
         if parameter in (SH.equals, SH.disjoint):
             return f"{targets} " + self.comparison(shape, parameter, "?this", "?value", argument,
                                                    "", self.pairs(shape, "?this", "?value"))
