@@ -35,6 +35,14 @@ def test_unknown_wording_is_none():
     assert level_for_wording("Probably fine") is None
 
 
+def test_long_texts_are_looked_up_by_their_fold():
+    """A long text is ruled out from its beginning only when that beginning alone folds
+    longer than any wording: a wording drowned in punctuation and spaces is still one."""
+    assert level_for_wording("High Risk" + " . ," * 400) == 2
+    assert level_for_wording("  Very    Low --- Risk  " + "!" * 1000) == 0
+    assert level_for_wording("High Risk. " + "Ibuprofen is excreted in milk. " * 40) is None
+
+
 def test_four_levels_with_both_languages():
     assert [r.level for r in RISK_LEVELS] == [0, 1, 2, 3]
     for risk in RISK_LEVELS:

@@ -119,8 +119,16 @@ def _wording_index() -> dict[str, int]:
 
 
 _WORDINGS = _wording_index()
+_LONGEST_WORDING = max(map(len, _WORDINGS))
 
 
 def level_for_wording(text: str) -> int | None:
-    """The level a name or description denotes, in any known wording, or None."""
+    """The level a name or description denotes, in any known wording, or None.
+
+    A page asks this of every line, paragraphs of commentary included: a long text is
+    ruled out by folding its beginning alone, as a text never folds shorter than its
+    beginning does (folding maps each character on its own, then joins the words)."""
+    head = 2 * _LONGEST_WORDING
+    if len(text) > head and len(fold(text[:head])) > _LONGEST_WORDING:
+        return None
     return _WORDINGS.get(fold(text))

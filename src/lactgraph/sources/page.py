@@ -327,9 +327,12 @@ _ANY_RULE = _any_rule(_RULES)
 
 # The wording ends in a non-space: a lazy ".+?" before "\s+" would rescan every run of
 # spaces from each of its positions (quadratic on a long line).
-_LEVEL_HEADING = re.compile(
-    r"(?P<wording>.*\S)\s+(?P<suffix>for breastfeeding|para la lactancia)", re.IGNORECASE
-)
+_LEVEL_SUFFIX = r"(?P<suffix>for breastfeeding|para la lactancia)"
+_LEVEL_HEADING = re.compile(rf"(?P<wording>.*\S)\s+{_LEVEL_SUFFIX}", re.IGNORECASE)
+# the heading's end, looked for where it must be before the whole line is matched (the
+# heading's pattern tries every position of a paragraph of commentary)
+_LEVEL_HEADING_END = re.compile(rf"{_LEVEL_SUFFIX}\Z", re.IGNORECASE)
+_SUFFIX_LENGTH = len("for breastfeeding")  # == len("para la lactancia")
 
 
 def _wording_languages() -> dict[str, set[str]]:
@@ -356,7 +359,8 @@ def _wording_language(wording: str) -> str | None:
 def _level_line(number: int, text: str) -> Line | None:
     """A level name ("Likely Compatibility", "Low Risk for breastfeeding") or description."""
     stripped = text.strip()
-    heading = _LEVEL_HEADING.fullmatch(stripped)
+    heading = (_LEVEL_HEADING.fullmatch(stripped)
+               if _LEVEL_HEADING_END.search(stripped, len(stripped) - _SUFFIX_LENGTH) else None)
     if heading and level_for_wording(heading["wording"]) is not None:
         wording = heading["wording"]
         language = "en" if heading["suffix"].casefold() == "for breastfeeding" else "es"
