@@ -119,16 +119,20 @@ def _wording_index() -> dict[str, int]:
 
 
 _WORDINGS = _wording_index()
-_LONGEST_WORDING = max(map(len, _WORDINGS))
+_WORDING_STARTS = {wording[:end] for wording in _WORDINGS for end in range(len(wording) + 1)}
+_START = 24  # characters of a text folded to tell whether it may be a wording
 
 
 def level_for_wording(text: str) -> int | None:
     """The level a name or description denotes, in any known wording, or None.
 
-    A page asks this of every line, paragraphs of commentary included: a long text is
-    ruled out by folding its beginning alone, as a text never folds shorter than its
-    beginning does (folding maps each character on its own, then joins the words)."""
-    head = 2 * _LONGEST_WORDING
-    if len(text) > head and len(fold(text[:head])) > _LONGEST_WORDING:
+    A page asks this of every line, paragraphs of commentary included, and most lines
+    are ruled out by folding their first characters alone: a text's fold begins with the
+    fold of its beginning (folding maps each character on its own, then joins the words),
+    so a beginning that no wording begins with is no wording's."""
+    start = fold(text[:_START])
+    if start not in _WORDING_STARTS:
         return None
+    if len(text) <= _START:
+        return _WORDINGS.get(start)
     return _WORDINGS.get(fold(text))
