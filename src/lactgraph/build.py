@@ -37,7 +37,7 @@ from tqdm import tqdm
 from .buildcache import ImportCache, code_version
 from .entries import EntryRenderer, import_file
 from .errors import LactgraphError, SourceError
-from .generations import BuildState, build_lock
+from .generations import BuildState, build_lock, trash_emptied
 from .iris import IriScheme
 from .jsonld_context import context
 from .links import LINKS_FILE
@@ -171,7 +171,8 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
                               jobs, show)
     # one build at a time from first to last: another one's import or prune of the cache
     # would change the entries this one reads
-    with build_lock(_cache_folder(graph_dir)), _cache(graph_dir) as cache:
+    with build_lock(_cache_folder(graph_dir)), trash_emptied(graph_dir), \
+            _cache(graph_dir) as cache:
         keys = cache.keys(files, base)
         imported = _import_new(cache, files, keys, base, jobs, show)
         previous = publication.previous(cache)
