@@ -176,6 +176,12 @@ def test_a_subject_is_found_by_binary_search(tmp_path):
         assert unit.count("#citation-en-") > 20 and "reference:" not in unit.split(" .\n")[-1]
 
 
+def _stray_rdf(project: Path) -> list[Path]:
+    """RDF files under graph/ other than the published ones (a server loads them all)."""
+    return [p for p in (project / "graph").rglob("*") if p.suffix in RDF_SUFFIXES
+            and p.name not in ("lactgraph.ttl", "links.ttl", "statistics.ttl")]
+
+
 def test_the_build_leaves_a_store_that_serve_can_open(tmp_path):
     project = scratch_project(tmp_path)
     _build(project)
@@ -192,9 +198,7 @@ def test_the_build_leaves_a_store_that_serve_can_open(tmp_path):
                                               ox.NamedNode(f"{iris.base}graph/lactgraph")))
     turtle = Graph().parse(project / "graph" / "lactgraph.ttl")
     assert len(data) == len(turtle)
-    assert not [p for p in (project / "graph").rglob("*") if p.suffix in RDF_SUFFIXES
-                and p.name not in ("lactgraph.ttl", "links.ttl", "statistics.ttl")], \
-        "the server would load these as data"
+    assert not _stray_rdf(project), "the server would load these as data"
 
 
 def _date_the_seed(project: Path, date: str) -> None:
@@ -209,7 +213,8 @@ def test_what_a_build_replaces_waits_in_the_trash_for_the_next_build(tmp_path):
     the last build but one, the generation before the previous; never a file a server
     would load as data."""
     project = scratch_project(tmp_path)
-    store, trash = project / "graph" / "store", project / "graph" / "store" / ".trash"
+    store = project / "graph" / "store"
+    trash = store / ".trash"
     first = _build(project)
     generation = (store / "current").read_text("utf-8").strip()
     _date_the_seed(project, "Dec. 31, 2025")
@@ -223,8 +228,7 @@ def test_what_a_build_replaces_waits_in_the_trash_for_the_next_build(tmp_path):
     assert not set_aside & {p.name for p in trash.iterdir()}, "the last trash was emptied"
     assert not (store / generation).exists()
     assert [p for p in trash.iterdir() if p.name.endswith(f"-{generation}.old")]
-    assert not [p for p in (project / "graph").rglob("*") if p.suffix in RDF_SUFFIXES
-                and p.name not in ("lactgraph.ttl", "links.ttl", "statistics.ttl")]
+    assert not _stray_rdf(project)
 
 
 def test_what_the_build_publishes_is_readable_by_a_server_of_another_user(tmp_path):
