@@ -63,8 +63,10 @@ class Unsupported(LactgraphError):
 class Check:
     """One constraint of one shape as a query: ?this (and ?value) of each violation."""
 
-    query: str  # for some focus nodes: "#FOCUS#" marks where their VALUES go
+    query: str  # for some focus nodes: "#FOCUS#" marks where the VALUES of those in the
+    #             target go (`target` picks them, once for all the checks of a shape)
     whole: str  # for every focus node
+    target: str  # a pattern binding ?this to each focus node of the shape
     severity: str
     path: str | None
     component: str
@@ -458,16 +460,17 @@ def compile_checks(shapes: Graph) -> list[Check]:
                     continue  # constrains nothing
                 targets = f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}"
                 if parameter == SH.node and is_list_shape(shapes, argument):
-                    pattern = compiler.malformed_lists(shape, f"#FOCUS# {{ {target} }}", "")
+                    pattern = compiler.malformed_lists(shape, "#FOCUS#", "")
                 else:
                     pattern = compiler.pattern(shape, parameter, argument, "?this", "?value",
-                                               0, scope=f"#FOCUS# {{ {target} }}")
+                                               0, scope="#FOCUS#")
                 whole = compiler.whole(shape, parameter, argument, targets)
                 reports_value = parameter not in _FOCUS_ONLY
                 selected = "?this ?value" if reports_value else "?this"
                 checks.append(Check(
                     query=f"SELECT DISTINCT {selected} WHERE {{ {pattern} }}",
                     whole=f"SELECT DISTINCT {selected} WHERE {{ {whole} }}",
+                    target=target,
                     severity=str(shapes.value(shape, SH.severity) or SH.Violation
                                  ).rsplit("#", 1)[-1],
                     path=writer.path(shapes, path),
@@ -552,20 +555,38 @@ def run_checks(checks: Sequence[Check], store: ox.Store, graphs: Sequence[str],
                progress: Callable[[], object] | None = None) -> list[tuple[str, Finding]]:
     """(focus IRI, finding) of every violation of the checks, of the focus nodes or all."""
     default = _holding_triples(store, [ox.NamedNode(g) for g in graphs])
-    batches = [] if focus is None else list(_batches(sorted(set(focus))))
+    targeted = None if focus is None else _targeted(
+        store, default, {check.target for check in checks}, sorted(set(focus)))
     writer = FindingWriter(Graph())  # terms only: the checks carry their shapes' names
     found = []
     for check in checks:
-        queries = [check.whole] if focus is None else [
-            check.query.replace("#FOCUS#", "VALUES ?this { "
-                                + " ".join(f"<{iri}>" for iri in batch) + " }")
-            for batch in batches]
+        queries = [check.whole] if targeted is None else [
+            check.query.replace("#FOCUS#", _values(batch))
+            for batch in _batches(targeted[check.target])]
         for query in queries:
             found.extend(_finding(check, row, writer)
                          for row in store.query(query, default_graph=default))
         if progress:
             progress()
     return found
+
+
+def _targeted(store: ox.Store, default: list[ox.NamedNode], targets: Iterable[str],
+              focus: list[str]) -> dict[str, list[str]]:
+    """The focus nodes each target pattern selects, sorted out once per shape: within a
+    check, Oxigraph walks a class target's rdf:type/rdfs:subClassOf* again for each row
+    of the check's pattern (30 products at 50,000: 80 ms in a check of their 517
+    citations, where the check without it took 9 ms), and a check whose shape targets
+    none of the focus nodes is not run at all."""
+    return {target: sorted(row["this"].value for batch in _batches(focus)
+                           for row in store.query(
+                               f"SELECT DISTINCT ?this WHERE {{ {_values(batch)} {{ {target} }} }}",
+                               default_graph=default))
+            for target in targets}
+
+
+def _values(iris: list[str]) -> str:
+    return "VALUES ?this { " + " ".join(f"<{iri}>" for iri in iris) + " }"
 
 
 def _holding_triples(store: ox.Store, graphs: list[ox.NamedNode]) -> list[ox.NamedNode]:
