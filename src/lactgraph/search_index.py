@@ -208,8 +208,15 @@ def build_index(rows: Rows, iris: IriScheme, path: Path) -> None:
 def update_index(rows: Rows, iris: IriScheme, path: Path, changed: Collection[str]) -> None:
     """Bring the index file at path (a copy, not one being served) up to date after the
     triples of the changed subjects changed: their labels and those of every name of a
-    product among them (whose name or level it shows) are gathered again."""
+    product among them (whose name or level it shows) are gathered again.
+
+    Nothing is synced: the copy is renamed into place only after the build succeeded, and
+    a sync would wait until the whole copy (205 MB at 50,000 products) reached the disk
+    (0.4-0.7 s of an incremental build), as the Turtle file the build writes beside it
+    is not waited for either."""
     db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode = MEMORY")  # rolls back on error, writes no journal
+    db.execute("PRAGMA synchronous = OFF")
     with db:
         db.execute("CREATE TEMP TABLE changed(iri TEXT PRIMARY KEY)")
         db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((c,) for c in changed))
