@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS, XSD
 
 import lactgraph
-from lactgraph.blockfile import BlockFile
+from lactgraph.blockfile import BlockFile, Edit, write_patched
 from lactgraph.buildcache import BUILD_CODE, IMPORT_CODE
 from lactgraph.config import Settings
 from lactgraph.entries import turtle_prefixes
@@ -174,6 +174,31 @@ def test_a_subject_is_found_by_binary_search(tmp_path):
         unit = built.text(first, last)
         assert unit.startswith("\nproduct:mesotherapy a lg:Product")
         assert unit.count("#citation-en-") > 20 and "reference:" not in unit.split(" .\n")[-1]
+
+
+def test_a_patched_block_file_gets_its_blocks_before_it_is_written(tmp_path, monkeypatch):
+    """The patched file is the old one with the edits, and it is given exactly its size
+    beforehand (more would leave zero bytes at its end; less, blocks for the switch's
+    rename to allocate)."""
+    old = tmp_path / "old.ttl"
+    old.write_bytes(b"@prefix ex: <http://example.org/> .\n\nex:a ex:p 1 .\n"
+                    b"\nex:b ex:p 2 .\n\nex:c ex:p 3 .\n")
+    allocated: list[int] = []
+    allocate = os.posix_fallocate
+
+    def recorded(fd: int, offset: int, size: int) -> None:
+        allocated.append(size)
+        allocate(fd, offset, size)
+
+    monkeypatch.setattr(os, "posix_fallocate", recorded)
+    text = old.read_bytes()
+    b, c = text.index(b"\nex:b"), text.index(b"\nex:c")
+    grown = '\nex:b ex:p "caf\u00e9 na\u00efve" .\n'
+    with BlockFile(old) as blocks, (tmp_path / "new.ttl").open("wb") as out:
+        write_patched(blocks, [Edit(c, len(text), ""), Edit(b, c, grown)], out)
+    expected = text[:b] + grown.encode("utf-8")
+    assert (tmp_path / "new.ttl").read_bytes() == expected
+    assert allocated == [len(expected)]
 
 
 def _stray_rdf(project: Path) -> list[Path]:

@@ -12,6 +12,7 @@ regions, and replacing regions by regions keeps that shape.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import re
@@ -120,21 +121,36 @@ def region_subject(region: str, expand) -> str:
 
 
 def write_patched(old: BlockFile, edits: Iterable[Edit], out: BinaryIO) -> None:
-    """The old file with the edits applied (sorted, non-overlapping) written to out."""
+    """The old file with the edits applied (sorted, non-overlapping) written to out, a new
+    empty file."""
+    edits = sorted(edits, key=lambda e: e.start)
+    texts = [edit.text.encode("utf-8") for edit in edits]
     out.flush()
     target = out.fileno()
+    _allocate(target, old.size + sum(len(text) - (edit.end - edit.start)
+                                     for edit, text in zip(edits, texts, strict=True)))
     source = os.open(old.path, os.O_RDONLY)
     try:
         position = 0
-        for edit in sorted(edits, key=lambda e: e.start):
+        for edit, text in zip(edits, texts, strict=True):
             if edit.start < position:
                 raise ValueError("overlapping edits of a block file")
             _copy(source, target, position, edit.start)
-            _write(target, edit.text.encode("utf-8"))
+            _write(target, text)
             position = edit.end
         _copy(source, target, position, old.size)
     finally:
         os.close(source)
+
+
+def _allocate(target: int, size: int) -> None:
+    """Give the file its blocks before it is written. Written without, it gets them when
+    the kernel writes it back, and ext4 does that at once when the file is renamed over
+    another (auto_da_alloc): the switch's rename of the 780 MB Turtle file of 50,000
+    products waited 1.2-1.4 s for it."""
+    if size > 0:
+        with contextlib.suppress(OSError):  # a file system that cannot: written as is
+            os.posix_fallocate(target, 0, size)
 
 
 def _copy(source: int, target: int, start: int, end: int) -> None:
