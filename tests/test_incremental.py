@@ -81,18 +81,27 @@ def _store_quads(project: Path) -> set[ox.Quad]:
     return set(dataset)
 
 
-def _search_entries(project: Path) -> list[tuple]:
+def _search_entries(project: Path) -> tuple[list[tuple], list[tuple]]:
     """The name index the build left beside its store (the incremental one was patched),
-    without row ids."""
+    without row ids: its entries, and the product of each entry that names one; checked
+    whole (no row of a removed entry left, the text index in step with the entries)."""
     index = search_index_of(current_store(_settings(project)))
-    db = sqlite3.connect(f"{index.resolve().as_uri()}?mode=ro", uri=True)
+    db = sqlite3.connect(index)
     try:
         entries = db.execute("SELECT key, label, lang, kind, entity, products FROM entry "
                              "ORDER BY key, entity, label, lang").fetchall()
+        products = db.execute(
+            "SELECT key, label, lang, entity, product FROM entry_product "
+            "JOIN entry ON entry.id = entry_product.entry ORDER BY 1, 2, 3, 4, 5").fetchall()
+        orphans = db.execute("SELECT count(*) FROM entry_product "
+                             "WHERE entry NOT IN (SELECT id FROM entry)").fetchone()[0]
+        db.execute("INSERT INTO entry_text(entry_text, rank) VALUES ('integrity-check', 1)")
+        db.rollback()
     finally:
         db.close()
     assert len(entries) > PRODUCTS  # products, and their aliases, brands, writings, groups
-    return entries
+    assert len(products) > PRODUCTS and orphans == 0
+    return entries, products
 
 
 def _page(project: Path, name: str) -> Path:

@@ -166,6 +166,7 @@ CREATE INDEX entry_key ON entry(key);
 CREATE INDEX entry_entity ON entry(entity);
 CREATE TABLE entry_product(entry INTEGER NOT NULL, product TEXT NOT NULL);
 CREATE INDEX entry_product_product ON entry_product(product);
+CREATE INDEX entry_product_entry ON entry_product(entry);
 CREATE VIRTUAL TABLE entry_text USING fts5(key, content='entry', content_rowid='id',
                                            tokenize='trigram');
 """
@@ -218,20 +219,24 @@ def update_index(rows: Rows, iris: IriScheme, path: Path, changed: Collection[st
     db.execute("PRAGMA journal_mode = MEMORY")  # rolls back on error, writes no journal
     db.execute("PRAGMA synchronous = OFF")
     with db:
+        # CROSS JOIN: from the few changed IRIs through the indexes. SQLite knows nothing
+        # of a temporary table's size and otherwise scans the half a million entries
+        # (0.29 s of the 0.40 s this took at 50,000 products).
         db.execute("CREATE TEMP TABLE changed(iri TEXT PRIMARY KEY)")
         db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((c,) for c in changed))
         affected = {entity for (entity,) in db.execute(
-            "SELECT iri FROM changed UNION SELECT entity FROM entry "
-            "JOIN entry_product ON entry.id = entry_product.entry "
-            "JOIN changed ON changed.iri = entry_product.product")}
+            "SELECT iri FROM changed UNION SELECT entity FROM changed "
+            "CROSS JOIN entry_product ON entry_product.product = changed.iri "
+            "CROSS JOIN entry ON entry.id = entry_product.entry")}
         db.execute("DELETE FROM changed")
         db.executemany("INSERT INTO changed VALUES (?)", ((a,) for a in affected))
-        gone = db.execute("SELECT id, key FROM entry JOIN changed ON entity = iri").fetchall()
+        gone = db.execute(
+            "SELECT id, key FROM changed CROSS JOIN entry ON entry.entity = changed.iri"
+        ).fetchall()
         db.executemany("INSERT INTO entry_text(entry_text, rowid, key) VALUES ('delete', ?, ?)",
                        gone)
         db.execute("CREATE TEMP TABLE gone(id INTEGER PRIMARY KEY)")
         db.executemany("INSERT INTO gone VALUES (?)", ((i,) for i, _ in gone))
-        # one pass over entry_product (not indexed by entry: one scan per row took 0.5 s)
         db.execute("DELETE FROM entry_product WHERE entry IN gone")
         db.execute("DELETE FROM entry WHERE id IN gone")
         added = _insert(db, entries(rows, iris, affected))
