@@ -121,6 +121,8 @@ class ImportCache:
         # A build's state names the cache it read (a new cache file: a new token), since
         # an incremental build takes the sources of the last build to be in it.
         self.token = self.db.execute("SELECT value FROM meta WHERE name='token'").fetchone()[0]
+        self._live: dict[str, str] = {}  # set_live()
+        self._live_in_table = False
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
@@ -302,32 +304,48 @@ class ImportCache:
 
     def _written_by_others(self, subject: str, kind: int, pairs: str, eids: set[str]
                            ) -> bool:
-        rows = self.db.execute(
-            "SELECT s.eid FROM shared s CROSS JOIN live l ON l.eid = s.eid "
-            "WHERE s.subject = ? AND s.kind = ? AND s.pairs = ?", (subject, kind, pairs))
-        return any(eid not in eids for (eid,) in rows)  # stops at the first one
+        rows = self.db.execute("SELECT eid FROM shared WHERE subject = ? AND kind = ? "
+                               "AND pairs = ?", (subject, kind, pairs))
+        return any(eid in self._live and eid not in eids for (eid,) in rows)  # the first
 
     def set_live(self, owners: dict[str, str]) -> None:
-        """The entries a build publishes (eid -> product IRI): contributions() reads
-        only theirs."""
+        """The entries a build publishes (eid -> product IRI): contributions() and
+        shared_touched() read only theirs. Kept in memory, and written into a temporary
+        table only for SQLite to join when every subject's contributions are read: the
+        50,000 rows of 50,000 products took 0.22 s to insert, for an incremental build
+        that reads a few subjects."""
+        self._live = owners
+        self._live_in_table = False
+
+    def _live_table(self) -> None:
+        if self._live_in_table:
+            return
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (eid TEXT PRIMARY KEY, owner TEXT)")
         with self.transaction():
             self.db.execute("DELETE FROM live")
-            self.db.executemany("INSERT INTO live VALUES (?, ?)", owners.items())
+            self.db.executemany("INSERT INTO live VALUES (?, ?)", self._live.items())
+        self._live_in_table = True
 
     def contributions(self, subjects: Iterable[str] | None = None
                       ) -> Iterator[tuple[str, int, str, str]]:
         """(subject, kind, pairs, first owner) of what the live entries write about shared
-        subjects, one row per distinct text, sorted by subject: all, or those asked."""
-        select = ("SELECT s.subject, s.kind, s.pairs, MIN(l.owner) FROM shared s "
-                  "JOIN live l ON l.eid = s.eid")
+        subjects, one row per distinct text (its kind that of the first owner's row, as
+        SQLite's MIN() gives it), sorted by subject: all, or those asked."""
         if subjects is None:
-            yield from self.db.execute(f"{select} GROUP BY s.subject, s.pairs "
-                                       "ORDER BY s.subject")
+            self._live_table()
+            yield from self.db.execute(
+                "SELECT s.subject, s.kind, s.pairs, MIN(l.owner) FROM shared s "
+                "JOIN live l ON l.eid = s.eid GROUP BY s.subject, s.pairs ORDER BY s.subject")
             return
         for subject in sorted(set(subjects)):
-            yield from self.db.execute(f"{select} WHERE s.subject = ? GROUP BY s.pairs",
-                                       (subject,))
+            first: dict[str, tuple[str, int]] = {}  # pairs -> (first owner, kind)
+            for kind, pairs, eid in self.db.execute(
+                    "SELECT kind, pairs, eid FROM shared WHERE subject = ?", (subject,)):
+                owner = self._live.get(eid)
+                if owner is not None and (pairs not in first or owner < first[pairs][0]):
+                    first[pairs] = (owner, kind)
+            yield from ((subject, kind, pairs, owner)
+                        for pairs, (owner, kind) in first.items())
 
 
 def source_key(path: str, digest: str, base: str) -> str:
