@@ -122,7 +122,6 @@ class ImportCache:
         # an incremental build takes the sources of the last build to be in it.
         self.token = self.db.execute("SELECT value FROM meta WHERE name='token'").fetchone()[0]
         self._live: dict[str, str] = {}  # set_live()
-        self._live_in_table = False
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
@@ -306,7 +305,8 @@ class ImportCache:
                            ) -> bool:
         rows = self.db.execute("SELECT eid FROM shared WHERE subject = ? AND kind = ? "
                                "AND pairs = ?", (subject, kind, pairs))
-        return any(eid in self._live and eid not in eids for (eid,) in rows)  # the first
+        return any(eid in self._live and eid not in eids
+                   for (eid,) in rows)  # stops at the first one
 
     def set_live(self, owners: dict[str, str]) -> None:
         """The entries a build publishes (eid -> product IRI): contributions() and
@@ -315,16 +315,6 @@ class ImportCache:
         50,000 rows of 50,000 products took 0.22 s to insert, for an incremental build
         that reads a few subjects."""
         self._live = owners
-        self._live_in_table = False
-
-    def _live_table(self) -> None:
-        if self._live_in_table:
-            return
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live (eid TEXT PRIMARY KEY, owner TEXT)")
-        with self.transaction():
-            self.db.execute("DELETE FROM live")
-            self.db.executemany("INSERT INTO live VALUES (?, ?)", self._live.items())
-        self._live_in_table = True
 
     def contributions(self, subjects: Iterable[str] | None = None
                       ) -> Iterator[tuple[str, int, str, str]]:
@@ -332,7 +322,11 @@ class ImportCache:
         subjects, one row per distinct text (its kind that of the first owner's row, as
         SQLite's MIN() gives it), sorted by subject: all, or those asked."""
         if subjects is None:
-            self._live_table()
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS live "
+                            "(eid TEXT PRIMARY KEY, owner TEXT)")
+            with self.transaction():
+                self.db.execute("DELETE FROM live")
+                self.db.executemany("INSERT INTO live VALUES (?, ?)", self._live.items())
             yield from self.db.execute(
                 "SELECT s.subject, s.kind, s.pairs, MIN(l.owner) FROM shared s "
                 "JOIN live l ON l.eid = s.eid GROUP BY s.subject, s.pairs ORDER BY s.subject")
