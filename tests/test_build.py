@@ -15,6 +15,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS, XSD
 
 import lactgraph
+from lactgraph import turtle
 from lactgraph.blockfile import BlockFile, Edit, write_patched
 from lactgraph.buildcache import BUILD_CODE, IMPORT_CODE
 from lactgraph.config import Settings
@@ -152,6 +153,49 @@ def test_a_string_written_at_once_is_the_literal_rdflib_would_make():
             assert parsed.value(URIRef("urn:s"), URIRef("urn:p")) == Literal(text, lang=lang)
     with pytest.raises(ValueError, match="not a valid language tag"):
         terms.string("x", "not a tag")
+
+
+def test_a_typed_literal_written_at_once_is_the_one_rdflib_would_make():
+    """Typed literals are written from their lexical form and remembered: the text
+    `literal` writes for rdflib's term, the first time and the next, whatever the type."""
+    terms = TermWriter(turtle_prefixes(DEFAULT_BASE))
+    cases = [("007", XSD.integer), ("12", XSD.integer), ("5.0", XSD.decimal),
+             ("0.855", XSD.decimal), ("2010", XSD.gYear), ("es", XSD.language),
+             ("2024-02-29", XSD.date), ("2010", XSD.integer), ("a \"b\"", XSD.token)]
+    for lexical, datatype in cases * 2:
+        expected = TermWriter(turtle_prefixes(DEFAULT_BASE)).literal(
+            Literal(lexical, datatype=datatype))
+        assert terms.typed(lexical, datatype) == expected
+    assert terms.typed("2010", XSD.gYear) == '"2010"^^xsd:gYear'
+    assert terms.typed("2010", XSD.integer) == "2010"
+
+
+def test_a_writer_past_what_it_may_remember_writes_the_same(monkeypatch):
+    graph = sample_graph()
+    expected = blocks(graph, TermWriter(turtle_prefixes(DEFAULT_BASE)))
+    monkeypatch.setattr(turtle, "_REMEMBERED", 8)
+    terms = TermWriter(turtle_prefixes(DEFAULT_BASE))
+    for _ in range(3):
+        assert blocks(graph, terms) == expected
+        assert len(terms._iris) <= 8 and len(terms._typed) <= 8
+
+
+def test_terms_of_subclasses_are_written_as_their_classes_are():
+    """The writer tells terms apart by class, rdflib's own first: a subclass of one is
+    written as that class's terms are."""
+    class Iri(URIRef):
+        pass
+
+    class Text(Literal):
+        pass
+
+    subject = URIRef("https://w3id.org/lactgraph/product/a")
+    plain = [(subject, SKOS.prefLabel, Literal("A", lang="en")),
+             (subject, FOAF.page, URIRef("https://example.org/a"))]
+    sub = [(subject, SKOS.prefLabel, Text("A", lang="en")),
+           (subject, FOAF.page, Iri("https://example.org/a"))]
+    prefixes = turtle_prefixes(DEFAULT_BASE)
+    assert blocks(sub, TermWriter(prefixes)) == blocks(plain, TermWriter(prefixes))
 
 def test_a_subject_is_found_by_binary_search(tmp_path):
     project = scratch_project(tmp_path)

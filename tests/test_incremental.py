@@ -19,11 +19,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from lactgraph import generations
+from lactgraph import generations, turtle
 from lactgraph.build import ImportFailed, build
 from lactgraph.buildcache import ImportCache
 from lactgraph.config import Settings
-from lactgraph.entries import SHARED, import_file
+from lactgraph.entries import SHARED, EntryRenderer, import_file
 from lactgraph.generations import (
     build_lock,
     current_id,
@@ -32,6 +32,7 @@ from lactgraph.generations import (
     store_folder,
 )
 from lactgraph.iris import slugify
+from lactgraph.readers import read_source
 from lactgraph.synth import write_corpus
 from lactgraph.vocab import DEFAULT_BASE, RISK_LEVELS
 
@@ -415,6 +416,19 @@ def test_one_changed_record_of_an_export_file_rewrites_only_its_entry(tmp_path):
     assert ((project / "graph" / "lactgraph.ttl").read_bytes()
             == (scratch / "graph" / "lactgraph.ttl").read_bytes())
     assert b"Reviewed again." in (scratch / "graph" / "lactgraph.ttl").read_bytes()
+
+
+def test_one_process_renders_each_page_as_a_fresh_renderer_would(corpus, monkeypatch):
+    """An importing process keeps one renderer for all its pages, which remembers the IRIs
+    and typed literals it wrote (and forgets them past a bound, made small here): each
+    page still gets exactly what a renderer of its own gives it."""
+    monkeypatch.setattr(turtle, "_REMEMBERED", 50)
+    pages = sorted(corpus.iterdir())[:12]
+    for page in pages * 2:
+        shared = import_file(str(page), "key", DEFAULT_BASE)
+        fresh = EntryRenderer(DEFAULT_BASE)
+        assert shared.entries == [fresh.entry(p) for p in read_source(page)[0]]
+        assert shared.entries and shared.entries[0].owned
 
 
 def test_the_cache_gives_back_its_adding_memory(corpus, tmp_path):

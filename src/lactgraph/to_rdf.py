@@ -108,6 +108,17 @@ class StringMaker(Protocol):
     def __call__(self, text: str, lang: str | None = None) -> Literal | str: ...
 
 
+class TypedMaker(Protocol):
+    """Makes a typed literal from its lexical form: `typed_literal`, or the build's maker
+    of ready-written Turtle (`turtle.TermWriter.typed`)."""
+
+    def __call__(self, lexical: str, datatype: URIRef) -> Literal | str: ...
+
+
+def typed_literal(lexical: str, datatype: URIRef) -> Literal:
+    return Literal(lexical, datatype=datatype)
+
+
 class RdfWriter:
     """Adds the triples of records to one sink, minting IRIs with one scheme.
 
@@ -116,11 +127,12 @@ class RdfWriter:
     string literals, most of an entry's, written as Turtle as they are made.
     """
 
-    def __init__(self, graph: TripleSink, iris: IriScheme, string: StringMaker = Literal
-                 ) -> None:
+    def __init__(self, graph: TripleSink, iris: IriScheme, string: StringMaker = Literal,
+                 typed: TypedMaker = typed_literal) -> None:
         self.graph = graph
         self.iris = iris
         self.string = string
+        self.typed = typed
         self.lg = namespace(iris.term(""))
         self._described: set[URIRef] = set()
         self._reference_iris: dict[tuple[str | None, int | None, str], URIRef] = {}
@@ -157,15 +169,15 @@ class RdfWriter:
         node = self.product_stub(product.names, product.level)
         lg = self.lg
         if product.updated:
-            self._add(node, DCTERMS.modified, Literal(product.updated, datatype=XSD.date))
+            self._add(node, DCTERMS.modified, self.typed(product.updated.isoformat(), XSD.date))
         if product.created:
-            self._add(node, DCTERMS.created, Literal(product.created, datatype=XSD.date))
+            self._add(node, DCTERMS.created, self.typed(product.created.isoformat(), XSD.date))
         for lang, text in sorted(product.commentary.items()):
             self._add(node, SCHEMA.breastfeedingWarning, self.string(text, lang))
         if product.no_alternatives:
             self._add(node, lg.noAlternativesApplicable, TRUE)
         if product.source_id is not None:
-            self._add(node, lg.sourceId, Literal(product.source_id))
+            self._add(node, lg.sourceId, self.typed(str(product.source_id), XSD.integer))
         self._add(node, lg.importedFrom, self.string(product.source_file))
         page = source_page("product", slugify(product.name))
         self._add(node, PROV.wasDerivedFrom, URIRef(page))
@@ -254,7 +266,7 @@ class RdfWriter:
             (SCHEMA.maxValue, value.maximum),
         ):
             if number is not None:
-                self._add(node, predicate, Literal(_decimal(number), datatype=XSD.decimal))
+                self._add(node, predicate, self.typed(_decimal(number), XSD.decimal))
 
     def reference_iri(self, reference: Reference) -> URIRef:
         first = reference.authors[0] if reference.authors else None
@@ -277,7 +289,7 @@ class RdfWriter:
         if reference.title:
             self._add(node, DCTERMS.title, self.string(reference.title))
         if reference.year is not None:
-            self._add(node, DCTERMS.issued, Literal(str(reference.year), datatype=XSD.gYear))
+            self._add(node, DCTERMS.issued, self.typed(str(reference.year), XSD.gYear))
         if reference.journal:
             self._add(node, PRISM.publicationName, self.string(reference.journal))
         if reference.publication:
@@ -326,8 +338,8 @@ class RdfWriter:
         self._add(node, RDF.type, C4O.InTextReferencePointer)
         self._add(node, C4O.hasContent, self.string(citation.text))
         self._add(node, DCTERMS.isPartOf, product)
-        self._add(node, DCTERMS.language, Literal(citation.language, datatype=XSD.language))
-        self._add(node, self.lg.characterOffset, Literal(citation.offset))
+        self._add(node, DCTERMS.language, self.typed(citation.language, XSD.language))
+        self._add(node, self.lg.characterOffset, self.typed(str(citation.offset), XSD.integer))
         if citation.reference is None or citation.method is None:
             return
         target = next((r for r in references if r.position == citation.reference), None)
@@ -335,7 +347,7 @@ class RdfWriter:
             return
         self._add(node, C4O.denotes, self.reference_iri(target))
         self._add(node, self.lg.resolutionMethod, self.lg[_RESOLUTION_TERMS[citation.method]])
-        confidence = Literal(_decimal(citation.confidence), datatype=XSD.decimal)
+        confidence = self.typed(_decimal(citation.confidence), XSD.decimal)
         self._add(node, self.lg.resolutionConfidence, confidence)
 
 

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from rdflib import RDF, XSD, BNode, Literal
+from rdflib import RDF, XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 _LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
@@ -43,6 +43,11 @@ _XSD_STRING = str(XSD.string)
 _RDF_TYPE = str(RDF.type)
 _RDF_FIRST, _RDF_REST, _RDF_NIL = str(RDF.first), str(RDF.rest), RDF.nil
 INDENT = "    "
+# IRIs (and typed literals) a TermWriter remembers before it starts again: an importing
+# process renders tens of thousands of pages with one writer, and most of their IRIs
+# (citations, pharmacokinetic values) are written once, where vocabulary, groups and
+# shared references recur
+_REMEMBERED = 1 << 16
 
 
 def _escaped(text: str) -> str:
@@ -75,10 +80,13 @@ class TermWriter:
         self.namespaces = {iri: name for name, iri in prefixes.items()}
         self.used: set[str] = set()  # the prefixes written so far
         self._iris: dict[str, str] = {_RDF_TYPE: "a"}
+        self._typed: dict[tuple[str, Node], Rendered] = {}
 
     def iri(self, iri: str) -> str:
         text = self._iris.get(iri)
         if text is None:
+            if len(self._iris) >= _REMEMBERED:
+                self._iris = {_RDF_TYPE: "a"}
             text = self._iris[iri] = self._abbreviate(iri)
         return text
 
@@ -96,6 +104,17 @@ class TermWriter:
         if lang:
             return Rendered(f'"{_escaped(text)}"@{_language_tag(lang)}')
         return Rendered(f'"{_escaped(text)}"')
+
+    def typed(self, lexical: str, datatype: Node) -> Rendered:
+        """A typed literal written as `literal` writes it, remembered: an entry's languages,
+        offsets, years and confidences recur, and making rdflib's Literal costs 10 us."""
+        key = (lexical, datatype)
+        text = self._typed.get(key)
+        if text is None:
+            if len(self._typed) >= _REMEMBERED:
+                self._typed.clear()
+            text = self._typed[key] = Rendered(self.literal(Literal(lexical, datatype=datatype)))
+        return text
 
     def literal(self, literal: Literal) -> str:
         lexical = str(literal)
@@ -118,6 +137,19 @@ class TermWriter:
 Pair = str  # "predicate object", as written in a block (the predicate holds no space)
 
 
+def _kind(node: object) -> type:
+    """Which of the term classes the writer tells apart a node is: its class when it is one
+    of them (a lookup), else the first it is an instance of. rdflib's terms are ABCs, and
+    an `isinstance` through ABCMeta costs six times the lookup, a few thousand times a page."""
+    kind = node.__class__
+    if kind in _KINDS:
+        return kind
+    return next((known for known in _KINDS if isinstance(node, known)), URIRef)
+
+
+_KINDS = (Rendered, URIRef, Literal, BNode)
+
+
 def subject_pairs(triples: Iterable[tuple[Node, Node, Node]], terms: TermWriter
                   ) -> dict[str, list[Pair]]:
     """The triples as pairs per subject IRI, blank nodes written inline where they hang.
@@ -127,10 +159,11 @@ def subject_pairs(triples: Iterable[tuple[Node, Node, Node]], terms: TermWriter
     Keys are plain strings (a blank node's with "_:"): rdflib terms compare slowly.
     """
     by_subject: dict[str, list[tuple[str, Node]]] = defaultdict(list)
+    hanging: list[str] = []
     for s, p, o in triples:
-        by_subject[f"_:{s}" if isinstance(s, BNode) else str(s)].append((str(p), o))
-    hanging = [f"_:{o}" for pairs in by_subject.values() for _, o in pairs
-               if isinstance(o, BNode)]
+        by_subject[f"_:{s}" if _kind(s) is BNode else str(s)].append((str(p), o))
+        if _kind(o) is BNode:
+            hanging.append(f"_:{o}")
     hung = set(hanging)
     if len(hanging) != len(hung) or any(s.startswith("_:") and s not in hung
                                         for s in by_subject):
@@ -151,12 +184,13 @@ class _InlineWriter:
         return f"{self.terms.iri(predicate)} {self.object(obj)}"
 
     def object(self, node: Node | Rendered) -> str:
-        if node.__class__ is Rendered:
+        kind = _kind(node)
+        if kind is Rendered:
             return node
-        if isinstance(node, Literal):
-            return self.terms.literal(node)
-        if not isinstance(node, BNode):
+        if kind is URIRef:
             return self.terms.iri(str(node))
+        if kind is Literal:
+            return self.terms.literal(node)
         items = self._list_items(node)
         if items is not None:
             return "( " + " ".join(self.object(item) for item in items) + " )"
@@ -167,8 +201,8 @@ class _InlineWriter:
         """The members of a well-formed RDF list starting at node, else None."""
         items = []
         cell: Node = node
-        while cell != _RDF_NIL:
-            pairs = self.by_subject.get(f"_:{cell}", []) if isinstance(cell, BNode) else []
+        while _kind(cell) is BNode:
+            pairs = self.by_subject.get(f"_:{cell}", [])
             if len(pairs) != 2:
                 return None
             (p1, o1), (p2, o2) = pairs
@@ -178,7 +212,7 @@ class _InlineWriter:
                 return None
             items.append(o1)
             cell = o2
-        return items
+        return items if cell == _RDF_NIL else None
 
 
 def _pair_key(pair: Pair) -> tuple[int, str]:

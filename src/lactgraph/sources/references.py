@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..records import Reference
 
@@ -87,6 +88,24 @@ def parse_reference(text: str, position: int) -> Reference:
     cut-off page; this function only reads what is there.
     """
     written = text.strip()
+    authors, title, journal, year, links, publication = _parsed(written)
+    return Reference(
+        position=position,
+        text=written,
+        authors=list(authors),
+        title=title,
+        journal=journal,
+        year=year,
+        has_abstract_link=links.abstract,
+        publication=publication,
+        has_full_text_link=links.full_text,
+    )
+
+
+@lru_cache(maxsize=1 << 14)  # the same works are cited page after page
+def _parsed(written: str) -> tuple[tuple[str, ...], str | None, str | None, int | None,
+                                   _Links, str | None]:
+    """(authors, title, journal, year, links, publication) of a bibliography line."""
     body, links = _strip_link_labels(written)
     year: int | None = None
     publication: str | None = None
@@ -102,17 +121,7 @@ def parse_reference(text: str, position: int) -> Reference:
     title = _clean(" ".join(segments[1:journal_at])) if journal_at > 1 else None
     if tail and tail["detail"] and journal:
         publication = f"{journal}. {tail['year']}{tail['detail']}"
-    return Reference(
-        position=position,
-        text=written,
-        authors=authors,
-        title=title,
-        journal=journal,
-        year=year,
-        has_abstract_link=links.abstract,
-        publication=publication,
-        has_full_text_link=links.full_text,
-    )
+    return tuple(authors), title, journal, year, links, publication
 
 
 def surname(author: str) -> str:
