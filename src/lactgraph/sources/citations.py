@@ -59,6 +59,7 @@ from .references import surname
 _YEAR = re.compile(r"(?<!\d)(?P<year>[12]\d{3})[a-z]?\s*$")
 _BARE_YEAR = re.compile(r"\s*[12]\d{3}[a-z]?\s*")
 _TOKEN = re.compile(r"\S+")
+_SPAN_MARK = re.compile(r"[()\n]")  # what `_spans` reads: a loop over every character is slow
 _PARTICLES = frozenset(
     {
         "de",
@@ -106,7 +107,8 @@ def _spans(text: str) -> Iterator[tuple[int, int, bool]]:
     stack: list[int] = []
     deeper = 0  # "(" beyond _MAX_DEPTH, still open
     boundary = 0
-    for i, char in enumerate(text + "\n"):
+    for mark in _SPAN_MARK.finditer(text + "\n"):
+        i, char = mark.start(), mark.group()
         if char == "\n":
             yield from ((start + 1, i, False) for start in stack)
             stack, boundary, deeper = [], i + 1, 0

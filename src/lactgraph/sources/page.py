@@ -45,7 +45,7 @@ from ..records import (
 from ..vocab import RISK_LEVELS, level_for_wording
 from . import fold, quoted
 from .citations import find_citations
-from .pharmacokinetics import pk_value, split_row, variable_for_label
+from .pharmacokinetics import pk_value, row_variable, split_row
 from .references import parse_reference
 
 # --- reading ------------------------------------------------------------------------
@@ -374,8 +374,7 @@ def _level_line(number: int, text: str) -> Line | None:
 
 
 def _table_row(number: int, text: str) -> Line | None:
-    cells = split_row(text)
-    if len(cells) >= 2 and variable_for_label(cells[0]):
+    if row_variable(text):
         return Line(number, text, Kind.TABLE_ROW, value=text.strip())
     return None
 

@@ -155,9 +155,20 @@ def variable_for_label(label: str) -> str | None:
     return _BY_LABEL.get(fold(label))
 
 
+_CELL_SEPARATOR = re.compile(r"\t+|\s{2,}")
+
+
 def split_row(line: str) -> list[str]:
     """Cells of a table line: the rendering separates them by tabs or 2+ spaces."""
-    return [cell for cell in re.split(r"\t+|\s{2,}", line.strip()) if cell]
+    return [cell for cell in _CELL_SEPARATOR.split(line.strip()) if cell]
+
+
+def row_variable(line: str) -> str | None:
+    """The variable the first of a line's two or more cells names, else None: what
+    `split_row` and `variable_for_label` tell, without splitting every line of prose."""
+    stripped = line.strip()
+    separator = _CELL_SEPARATOR.search(stripped)
+    return variable_for_label(stripped[:separator.start()]) if separator else None
 
 
 _NUMBER = r"\d+(?:,\d+|\.\d+)?"
