@@ -20,8 +20,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
+from rdflib import Graph
 
 from lactgraph.config import Settings
 from lactgraph.generations import current_store
@@ -193,6 +195,42 @@ def test_a_good_store_opens(good_store):
     assert open_store(good_store).query("ASK { GRAPH ?g { ?s ?p ?o } }")
 
 
+EXAMPLE_GRAPH = "http://example.org/graph"
+ADDED = "<http://example.org/added> <http://example.org/p> \"after the load\" ."
+
+
+def _add(store: ox.Store) -> None:
+    store.load(ADDED.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(EXAMPLE_GRAPH))
+
+
+def test_what_a_build_adds_is_compacted_with_the_load_and_read_beside_the_compaction(tmp_path):
+    """A build adds its links and statistics to the loaded store, then writes its name index
+    from it while it is compacted (`load_store`'s `complete` and `beside_compaction`)."""
+    seen: list[int] = []
+
+    def read(store: ox.Store) -> None:
+        rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                           use_default_graph_as_union=True)
+        seen.append(int(next(iter(rows))["n"].value))
+        assert store.query('ASK { GRAPH ?g { ?s ?p "after the load" } }')
+
+    load_store([(ROOT / "graph" / "lactgraph.ttl", EXAMPLE_GRAPH)], tmp_path / "store", _add,
+               beside_compaction=read)
+    store = open_store(tmp_path / "store")
+    total = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))
+                ["n"].value)
+    assert seen == [total] == [len(Graph().parse(ROOT / "graph" / "lactgraph.ttl")) + 1]
+    assert store.query('ASK { GRAPH ?g { <http://example.org/added> ?p "after the load" } }')
+
+
+def test_a_failure_beside_the_compaction_leaves_no_store(tmp_path):
+    def fail(store: ox.Store) -> None:
+        raise ValueError("the name index could not be written")
+
+    with pytest.raises(ValueError, match="name index"):
+        load_store([(ROOT / "graph" / "lactgraph.ttl", EXAMPLE_GRAPH)], tmp_path / "store", _add,
+                   beside_compaction=fail)
+    assert not list(tmp_path.iterdir())  # neither the store nor the folder it was loaded in
 @LINUX
 def test_a_killed_load_leaves_no_half_store_and_the_next_start_loads_it(tmp_path):
     graph = tmp_path / "graph"

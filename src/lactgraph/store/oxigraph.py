@@ -13,7 +13,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -56,8 +57,16 @@ def stable_name(directory: Path) -> str:
     return str(directory.parent.resolve() / cached[1])
 
 
-def load_store(sources: list[Source], directory: Path) -> None:
-    """Load files into a new store at directory, atomically (a temp dir, then rename)."""
+def load_store(sources: list[Source], directory: Path,
+               complete: Callable[[ox.Store], None] | None = None,
+               beside_compaction: Callable[[ox.Store], None] | None = None) -> None:
+    """Load files into a new store at directory, atomically (a temp dir, then rename).
+
+    complete(store) adds to the loaded store what the files imply (a build's links and
+    statistics), before it is compacted; beside_compaction(store) reads it while it is
+    compacted, in this thread: Oxigraph compacts on one thread, the GIL released, so that
+    work on the other core costs no time.
+    """
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".loading-{os.getpid()}-", dir=directory.parent))
     make_readable(staging)  # it becomes the store: another user's server opens it
@@ -72,7 +81,10 @@ def load_store(sources: list[Source], directory: Path) -> None:
             except SyntaxError as error:
                 raise LactgraphError(f"{path}: {error}") from None
         store.flush()
-        store.optimize()
+        if complete is not None:
+            complete(store)
+            store.flush()
+        _compact(store, beside_compaction)
         del store
         try:
             os.rename(staging, directory)
@@ -81,6 +93,17 @@ def load_store(sources: list[Source], directory: Path) -> None:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _compact(store: ox.Store, beside: Callable[[ox.Store], None] | None) -> None:
+    """Compact the store (every query after it pays less), running `beside` meanwhile."""
+    if beside is None:
+        store.optimize()
+        return
+    with ThreadPoolExecutor(1) as compaction:  # leaving waits for it, even after an error
+        compacted = compaction.submit(store.optimize)
+        beside(store)
+    compacted.result()
 
 
 def publish_turtle(store: ox.Store, graph: str, text: str, staged: Path) -> None:
