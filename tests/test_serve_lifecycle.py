@@ -231,6 +231,8 @@ def test_a_failure_beside_the_compaction_leaves_no_store(tmp_path):
         load_store([(ROOT / "graph" / "lactgraph.ttl", EXAMPLE_GRAPH)], tmp_path / "store", _add,
                    beside_compaction=fail)
     assert not list(tmp_path.iterdir())  # neither the store nor the folder it was loaded in
+
+
 @LINUX
 def test_a_killed_load_leaves_no_half_store_and_the_next_start_loads_it(tmp_path):
     graph = tmp_path / "graph"
