@@ -14,14 +14,15 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from lactgraph import generations, turtle
+from lactgraph import buildcache, generations, turtle
 from lactgraph.build import ImportFailed, build
-from lactgraph.buildcache import ImportCache
+from lactgraph.buildcache import ImportCache, file_digest, source_key
 from lactgraph.config import Settings
 from lactgraph.entries import SHARED, EntryRenderer, import_file
 from lactgraph.generations import (
@@ -440,4 +441,30 @@ def test_the_cache_gives_back_its_adding_memory(corpus, tmp_path):
     cache.add(import_file(str(page), f"key-{i}", DEFAULT_BASE) for i, page in enumerate(pages))
     assert cache.known([f"key-{i}" for i in range(3)]) == {"key-0", "key-1", "key-2"}
     assert cache.db.execute("PRAGMA cache_size").fetchone()[0] == default
+    cache.close()
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["one thread", "threads"])
+def test_the_keys_of_many_sources_come_in_their_order(tmp_path, monkeypatch, slow):
+    """Where the first sources' stat calls are slow, the rest are looked at in several
+    threads (`_stats`): each key is still its own file's, in the order asked, and a file
+    rewritten since gets a new one."""
+    if slow:
+        monkeypatch.setattr(buildcache, "_STAT_PROBE", 5)
+        monkeypatch.setattr(buildcache, "_SLOW_STAT", 0.0)
+    paths = []
+    an_hour_ago = time.time_ns() - 3600 * 10**9  # not racily new: not hashed again
+    for i in range(37):  # more files than threads, each of its own size and time
+        path = tmp_path / f"{i:02d}.txt"
+        path.write_text("x" * i, "utf-8")
+        os.utime(path, ns=(an_hour_ago + i, an_hour_ago + i))
+        paths.append(str(path))
+    cache = ImportCache(tmp_path / "imports.sqlite")
+    expected = [source_key(path, file_digest(Path(path)), DEFAULT_BASE) for path in paths]
+    assert cache.keys(paths, DEFAULT_BASE) == expected
+    Path(paths[20]).write_text("changed", "utf-8")
+    os.utime(paths[20], ns=(an_hour_ago + 100, an_hour_ago + 100))
+    again = cache.keys(paths, DEFAULT_BASE)
+    assert again[20] == source_key(paths[20], file_digest(Path(paths[20])), DEFAULT_BASE)
+    assert again[20] != expected[20] and again[:20] + again[21:] == expected[:20] + expected[21:]
     cache.close()

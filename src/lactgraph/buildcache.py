@@ -22,6 +22,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,6 +47,7 @@ CREATE INDEX IF NOT EXISTS mention_by_entry ON mention (eid);
 """
 _ADDING_CACHE_KIB = 256 * 1024  # SQLite's page cache while imported files are stored
 _RACY_NS = 2_000_000_000  # a file changed this close to its hashing is hashed again
+_STAT_PROBE, _SLOW_STAT, _STAT_THREADS = 500, 25e-6, 8  # see _stats
 _PACKAGE = Path(__file__).resolve().parent
 # The code whose output the import cache holds (rendered entries and their merge facts):
 # a change to any of it makes the next build import every source again.
@@ -148,8 +150,7 @@ class ImportCache:
             "SELECT path, size, mtime_ns, checked_ns, digest FROM stat")}
         keys, hashed = [], []
         now = time.time_ns()
-        for path in paths:
-            info = os.stat(path)
+        for path, info in zip(paths, _stats(paths), strict=True):
             size, mtime, checked, digest = known.get(path, (None, None, 0, None))
             if (size, mtime) != (info.st_size, info.st_mtime_ns) or (
                     info.st_mtime_ns >= checked - _RACY_NS):
@@ -350,6 +351,23 @@ def source_key(path: str, digest: str, base: str) -> str:
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _stats(paths: Sequence[str]) -> list[os.stat_result]:
+    """`os.stat` of each path. From the page cache one thread does it fastest (50,000
+    sources: 0.36 s; 0.67 s on eight threads, each waiting for the GIL after each call);
+    after a pause this machine reads each inode from the disk, one request at a time per
+    thread (4.0-5.4 s; 2.3-2.6 s on eight threads). The first few show which it is."""
+    head, rest = paths[:_STAT_PROBE], paths[_STAT_PROBE:]
+    started = time.perf_counter()
+    stats = list(map(os.stat, head))
+    if not rest or time.perf_counter() - started < len(head) * _SLOW_STAT:
+        return stats + list(map(os.stat, rest))
+    size = max(1, -(-len(rest) // _STAT_THREADS))
+    with ThreadPoolExecutor(_STAT_THREADS) as pool:
+        parts = pool.map(lambda start: list(map(os.stat, rest[start:start + size])),
+                         range(0, len(rest), size))
+        return stats + [info for part in parts for info in part]
 
 
 class _Transaction:
