@@ -26,13 +26,13 @@ WARM_RUNS = 5
 
 
 def change_one_page(project: Project, position: float = 0.5) -> str:
-    """Replace one source (a link to the corpus) by an edited copy, as a curator's update:
-    a page gets a new date of last update; an export file, a longer commentary in its
-    first record. position: where the source is in name order (0 first, 1 last)."""
+    """Replace one source (a hard link to the corpus) by an edited copy, as a curator's
+    update: a page gets a new date of last update; an export file, a longer commentary in
+    its first record. position: where the source is in name order (0 first, 1 last)."""
     sources = sorted((project.folder / "sources").iterdir())
     page = sources[min(len(sources) - 1, int(len(sources) * position))]
     text = page.read_text("utf-8")
-    page.unlink()
+    page.unlink()  # the link alone: the corpus keeps its file
     if text.startswith("Last update"):
         _, _, rest = text.partition("\n")
         text = f"Last update Dec. 31, 2025\n{rest}"
