@@ -355,9 +355,11 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
 
 def _stats(paths: Sequence[str]) -> list[os.stat_result]:
     """`os.stat` of each path. From the page cache one thread does it fastest (50,000
-    sources: 0.36 s; 0.67 s on eight threads, each waiting for the GIL after each call);
-    after a pause this machine reads each inode from the disk, one request at a time per
-    thread (4.0-5.4 s; 2.3-2.6 s on eight threads). The first few show which it is."""
+    sources: 0.2-0.36 s; 0.6 s on eight threads, each waiting for the GIL after each
+    call). After a pause the first calls wait for the disk: in a folder of plain files
+    only the first few hundred (50,000 in 0.6 s, on one thread or eight), but where every
+    call waits (symbolic links into another large folder: 3.1 s; a network file system)
+    eight threads overlap the waits (2.0 s). The first few show which it is."""
     head, rest = paths[:_STAT_PROBE], paths[_STAT_PROBE:]
     started = time.perf_counter()
     stats = list(map(os.stat, head))
