@@ -235,6 +235,26 @@ def test_a_group_lists_its_members_and_a_level_its_products(kinds_server):
         base["product/dexibuprofen"], base["product/mesotherapy"]}
 
 
+def test_a_level_is_summarised_alike_in_every_document_that_names_it(kinds_server):
+    """Summaries of the vocabulary's terms are kept between documents: paracetamol names
+    risk/0 itself, dexibuprofen through ibuprofen (which links both); each holds the
+    same summary of the level, its other names included, but no neighbour's other names."""
+    base = ns(kinds_server)
+    level = base["risk/0"]
+    summaries = []
+    for product in ("paracetamol", "dexibuprofen"):
+        graph = Graph().parse(data=requests.get(f"{kinds_server.url}product/{product}.ttl",
+                                                timeout=10).text, format="turtle")
+        assert graph.value(base["product/ibuprofen"], base["ontology#riskLevel"]) == level
+        assert not set(graph.objects(base["product/ibuprofen"], SKOS.altLabel))
+        summaries.append(set(graph.predicate_objects(level)))
+    assert summaries[0] == summaries[1]
+    assert {(SKOS.altLabel, Literal("Compatible", lang="en")),
+            (URIRef("https://schema.org/color"), Literal("#73ae42")),
+            (RDF.type, base["ontology#RiskLevel"])} <= summaries[0]
+    assert SKOS.historyNote not in {p for p, _ in summaries[0]}
+
+
 @pytest.mark.parametrize("path", ["product/mesotherapy", "reference/atiyeh-2008-daa5d4cc",
                                   "risk-levels", "ontology", "shapes"])
 def test_turtle_holds_the_triples_of_n_triples_and_declares_the_prefixes_it_uses(server, path):

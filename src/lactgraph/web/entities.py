@@ -29,7 +29,7 @@ from ..iris import ENTITY_KINDS
 from ..vocab import PREFIXES
 from . import pages, urls
 from .context import site
-from .describe import describe
+from .describe import describe, summaries_kept
 from .document_cache import Rendered, documents
 from .metrics import metrics
 from .negotiation import HTML, Format, choose_format, format_for_extension
@@ -178,7 +178,8 @@ def _serve(path: str) -> Response:
         iri = urls.iri_of(stem)
         current = site()
         return document_response(iri, extension,
-                                 lambda: describe(current.store, current.iris, iri),
+                                 lambda: describe(current.store, current.iris, iri,
+                                                  summaries_kept()),
                                  pages.entity_page)
     iri = urls.iri_of(path)
     return see_other(iri, _exists(iri))
