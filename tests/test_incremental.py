@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from lactgraph import buildcache, generations, turtle
+from lactgraph import buildcache, generations, statistics_file, turtle
 from lactgraph.build import ImportFailed, build
 from lactgraph.buildcache import ImportCache, file_digest, source_key
 from lactgraph.config import Settings
@@ -329,6 +329,31 @@ def test_the_statistics_give_what_the_scans_give(corpus, tmp_path):
     (latest,) = rows("SELECT ?d WHERE { <https://w3id.org/lactgraph/dataset> "
                      "dcterms:modified ?d }")
     assert latest[0] == rows(LATEST.format(where="", limit=1))[0][1]
+
+
+@pytest.mark.parametrize(("recent", "read_again"), [(5, False), (PRODUCTS - 1, True)])
+def test_an_incremental_build_updates_the_statistics_as_a_full_build_reads_them(
+        corpus, tmp_path, monkeypatch, recent, read_again):
+    """The statistics come from the changed entries' old and new triples and what the
+    last build published, while enough of the latest stay unchanged (of the 5 latest);
+    else from every product (of all but one, the changes leave too few): the same file
+    as a full build's either way."""
+    monkeypatch.setattr(statistics_file, "RECENT", recent)
+    project = _project(tmp_path / "incremental", corpus)
+    _build(project)
+    before = (project / "graph" / "statistics.ttl").read_text("utf-8")
+    _change_sources(project)
+    reads: list[str] = []
+    figures = statistics_file.StatisticsFile.figures
+    monkeypatch.setattr(statistics_file.StatisticsFile, "figures",
+                        lambda self, *args: reads.append("all") or figures(self, *args))
+    assert _build(project).mode == "incremental"
+    assert bool(reads) is read_again
+    scratch = _project(tmp_path / "scratch", project / "sources")
+    assert _build(scratch).mode == "full"
+    statistics = (project / "graph" / "statistics.ttl").read_text("utf-8")
+    assert statistics == (scratch / "graph" / "statistics.ttl").read_text("utf-8")
+    assert statistics != before  # a level and the latest updated changed
 
 
 def test_a_build_without_changes_writes_nothing(corpus, tmp_path):

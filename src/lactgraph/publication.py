@@ -197,7 +197,9 @@ class Publication:
 
         def complete(store: ox.Store) -> None:
             self.links.publish(store, self.data_graph, staged[self.links.path])
-            self.statistics.publish(store, self.data_graph, staged[self.statistics.path])
+            statistics = self.statistics
+            statistics.publish(store, statistics.figures(store, self.data_graph),
+                               staged[statistics.path])
 
         load_store([(staged.get(path, path), graph) for path, graph in self.sources()],
                    store_dir, complete,
@@ -240,18 +242,21 @@ class Publication:
         clone_store(old_store, store_dir)
         store = ox.Store(str(store_dir))
         try:
-            changed, triples = _replace_blocks(store, ox.NamedNode(self.data_graph),
-                                               old.header, old.expand, changes)
+            changed, removed, added = _replace_blocks(store, ox.NamedNode(self.data_graph),
+                                                      old.header, old.expand, changes)
             self.changed = changed
             links_changed = self.links.publish(store, self.data_graph,
                                                staged[self.links.path])
-            self.statistics.publish(store, self.data_graph, staged[self.statistics.path])
+            statistics = self.statistics
+            figures = (statistics.updated(store, self.data_graph, removed, added)
+                       or statistics.figures(store, self.data_graph))
+            statistics.publish(store, figures, staged[statistics.path])
             store.flush()
             validator = self.validator
             if (validator is None or state.findings is None or not validator.local
                     or links_changed):
                 return self._validate(store, focus=None, previous=None)
-            dirty = validator.dirty(store, self.graphs, changed, triples)
+            dirty = validator.dirty(store, self.graphs, changed, [*removed, *added])
             self.validated = len(dirty)
             return self._validate(store, focus=dirty, previous=state.findings)
         finally:
@@ -307,11 +312,12 @@ class Publication:
 
 def _replace_blocks(store: ox.Store, graph: ox.NamedNode, text_header: str,
                     expand: Callable[[str], str], changes: Iterable[UnitChange]
-                    ) -> tuple[set[str], list[tuple]]:
+                    ) -> tuple[set[str], list[tuple], list[tuple]]:
     """Replace the blocks of changed units in the store's data graph. Returns the subjects
-    whose block changed, and every old and new triple of the changed units (rdflib)."""
+    whose block changed, and the old and the new triples of the changed units (rdflib)."""
     changed: set[str] = set()
-    triples: list[tuple] = []
+    removed: list[tuple] = []
+    added: list[tuple] = []
     for change in changes:
         before = {region_subject(r, expand): r for r in split_regions(change.old)}
         after = {region_subject(r, expand): r for r in split_regions(change.new)}
@@ -320,9 +326,10 @@ def _replace_blocks(store: ox.Store, graph: ox.NamedNode, text_header: str,
             _remove_subject(store, ox.NamedNode(subject), graph)
         new = _parse(text_header, change.new)
         store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in new)
-        triples.extend((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
-                       for q in [*_parse(text_header, change.old), *new])
-    return changed, triples
+        for quads, triples in ((_parse(text_header, change.old), removed), (new, added)):
+            triples.extend((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+                           for q in quads)
+    return changed, removed, added
 
 
 def _write_patched(old: BlockFile, changes: list[UnitChange], path: Path) -> None:
