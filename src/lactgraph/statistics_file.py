@@ -20,7 +20,6 @@ products instead of every one (5-9 ms against 150-220 ms at 50,000 products).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,8 +97,8 @@ class StatisticsFile:
                 _ON_DATE.format(**names, date=date.n3())) if row["product"].value not in listed)
         return Figures(counts, latest)
 
-    def updated(self, store: ox.Store, data_graph: str, removed: Iterable[tuple],
-                added: Iterable[tuple]) -> Figures | None:
+    def updated(self, store: ox.Store, data_graph: str, removed: list[tuple],
+                added: list[tuple]) -> Figures | None:
         """The figures once the blocks of changed entries were replaced in the store
         (removed: their old triples, added: their new ones), from those the store's
         statistics graph still holds; None when they cannot tell (so many of the latest
@@ -110,7 +109,6 @@ class StatisticsFile:
         """
         names = self._names(data_graph)
         level, modified = URIRef(names["risk_level"]), DCTERMS.modified
-        removed, added = list(removed), list(added)
         counts = {row["level"].value: int(row["products"].value)
                   for row in store.query(_COUNTED.format(**names))}
         if not counts:  # none published

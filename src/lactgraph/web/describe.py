@@ -45,8 +45,9 @@ _SHAPE_STRUCTURE = ("sh:property", "sh:not", "sh:or", "sh:and", "sh:xone", "sh:i
                     "sh:ignoredProperties", "sh:sparql", "rdf:first", "rdf:rest")
 _CITES = URIRef(PREFIXES["cito"] + "citesAsEvidence")
 # The vocabulary's IRIs, the same whatever the data's base (iris.py).
-_VOCABULARY = (*PREFIXES.values(), IriScheme().ontology, IriScheme().risk_scheme)
-_RISK_LEVELS = frozenset(IriScheme().risk(level.level) for level in RISK_LEVELS)
+_SCHEME = IriScheme()
+_VOCABULARY = (*PREFIXES.values(), _SCHEME.ontology, _SCHEME.risk_scheme)
+_RISK_LEVELS = frozenset(_SCHEME.risk(level.level) for level in RISK_LEVELS)
 
 
 def _prologue(iris: IriScheme) -> str:
