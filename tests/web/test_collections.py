@@ -216,7 +216,11 @@ def test_page_size_has_a_default_and_a_cap(server):
 def test_pages_answer_conditional_requests(server):
     first = get(server, "references?size=5&page=2")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
-    assert modified == "Sat, 26 Jan 2019 00:00:00 GMT"
+    # when the served data changed (not the members' latest update, 26 Jan 2019: a page
+    # also shows their names and levels, and which members there are)
+    assert modified == get(server, "product/mesotherapy.ttl").headers["Last-Modified"]
+    assert modified != "Sat, 26 Jan 2019 00:00:00 GMT"
+    assert get(server, "collections").headers["Last-Modified"] == modified
     again = get(server, "references?size=5&page=2", **{"If-None-Match": etag})
     assert again.status_code == 304 and not again.content
     assert get(server, "references?size=5&page=3").headers["ETag"] != etag

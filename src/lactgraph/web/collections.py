@@ -8,9 +8,9 @@ linking first/previous/next/last), as HTML, or as any other RDF format, by `Acce
 IRI (mapped onto this server), types, name, risk level (products), last update and
 recorded changes of risk level.
 
-Every page has an ETag and a Last-Modified; a matching conditional request gets 304. A
-bad parameter is a 400 with a message, a page past the last a 404, each in the client's
-language (an HTML page or a plain line).
+Every page has an ETag and a Last-Modified (when the served data changed); a matching
+conditional request gets 304. A bad parameter is a 400 with a message, a page past the
+last a 404, each in the client's language (an HTML page or a plain line).
 
 The JSON-LD is written here, not compacted from a graph: its shape (members inside the
 collection, the view inside it) is what clients expect of Hydra. The other RDF formats
@@ -217,9 +217,12 @@ def _etag(fmt: Format, *parts: str) -> str:
     return hashlib.sha256("\n".join(key).encode()).hexdigest()[:32]
 
 
-def _respond(fmt: Format, etag: str, modified: datetime | None, body: Callable[[], str],
+def _respond(fmt: Format, etag: str, body: Callable[[], str],
              links: dict[str, str] | None = None) -> Response:
-    """A conditional answer: 304 when the client's validators match, else the body."""
+    """A conditional answer: 304 when the client's validators match, else the body.
+    Last-Modified is when the served data changed: a page shows its members' names and
+    levels, and which members there are, none of which their update dates tell."""
+    modified = site().store.modified()
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         response = Response(status=304)
     else:
@@ -249,7 +252,7 @@ def collections() -> Response:
                                    formats=_alternates())
         return rdf_text(index_document(counts), fmt)
 
-    return _respond(fmt, _etag(fmt), None, body)
+    return _respond(fmt, _etag(fmt), body)
 
 
 @blueprint.get(f"/<any({', '.join(kind.path for kind in KINDS)}, vocabulary):path>")
@@ -276,7 +279,7 @@ def collection(path: str) -> Response:
                                    levels=_level_names(), formats=_alternates())
         return rdf_text(page_document(page), fmt)
 
-    return _respond(fmt, etag, page.modified, body, page.links)
+    return _respond(fmt, etag, body, page.links)
 
 
 def _alternates() -> list[tuple[str, str]]:

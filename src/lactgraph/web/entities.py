@@ -18,15 +18,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template, request
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 from werkzeug.http import is_resource_modified
 
 from .. import __version__
 from ..iris import ENTITY_KINDS
-from ..vocab import PREFIXES
 from . import pages, urls
 from .context import site
 from .describe import describe, summaries_kept
@@ -37,8 +36,6 @@ from .negotiation import not_acceptable as not_acceptable_text
 from .renderers import DOCUMENT_FORMATS, RDF_DOCUMENT_FORMATS, Target, render
 
 blueprint = Blueprint("entities", __name__)
-
-_MODIFIED = URIRef(PREFIXES["dcterms"] + "modified")
 
 HtmlRenderer = Callable[[str, Graph], str]
 
@@ -92,18 +89,6 @@ def rdf_document(graph: Graph, fmt: Format, topic: str | None = None) -> str:
     return render(urls.localise(graph), fmt, target)
 
 
-def _last_modified(graph: Graph, iri: str) -> datetime | None:
-    """The entity's dcterms:modified where known, else when the store's data changed."""
-    value = graph.value(URIRef(iri), _MODIFIED)
-    if isinstance(value, Literal):
-        when = value.toPython()
-        if isinstance(when, datetime):
-            return when if when.tzinfo else when.replace(tzinfo=UTC)
-        if isinstance(when, date):
-            return datetime(when.year, when.month, when.day, tzinfo=UTC)
-    return site().store.modified()
-
-
 def _etag(iri: str, fmt: Format) -> str:
     """Changes with the data (store version), the origin mapping and the software."""
     parts = (site().store.version(), urls.public_base(), iri, fmt.name, __version__)
@@ -139,7 +124,7 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
                          html=False)
     etag = _etag(iri, fmt)
     headers = {"Link": _alternates(iri, formats, current=fmt), "Cache-Control": "no-cache"}
-    if _holds(etag):  # before the store: Last-Modified would need it
+    if _holds(etag):  # nothing read: the ETag names the store version
         metrics().documents.labels("revalidated").inc()
         return _validated(Response(status=304, headers=headers), etag)
     cache = documents()
@@ -148,7 +133,9 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
     graph = load() if kept is None else None
     if kept is None and graph is None:
         return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
-    modified = kept.modified if kept is not None else _last_modified(graph, iri)
+    # When the served data last changed, not the entry's dcterms:modified: a document
+    # also carries its neighbours' names and levels, which a rebuild may change alone.
+    modified = kept.modified if kept is not None else site().store.modified()
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         return _validated(Response(status=304, headers=headers), etag, modified)
     if kept is None:

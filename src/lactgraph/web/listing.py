@@ -277,11 +277,6 @@ class Page:
                  "next": number + 1 if number < self.last else None, "last": self.last}
         return {rel: self.url(page) for rel, page in found.items() if page is not None}
 
-    @property
-    def modified(self) -> datetime | None:
-        dates = [_moment(item.updated) for item in self.items if item.updated]
-        return max(dates) if dates else None
-
 
 def select_page(kind: Kind, wanted: PageRequest) -> Page | None:
     """The page asked for, or None when it is past the last."""
