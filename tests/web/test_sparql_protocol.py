@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from SPARQLWrapper import JSON, POST, RDFXML, XML, SPARQLWrapper
+from SPARQLWrapper import JSON, JSONLD, N3, POST, RDFXML, TURTLE, XML, SPARQLWrapper
 
 from lactgraph.web.examples import EXAMPLE_QUERIES, with_prefixes
 
@@ -110,11 +110,20 @@ def test_sparqlwrapper_by_get_and_post(server):
     assert document.getElementsByTagName("boolean")[0].firstChild.data == "true"
 
 
-def test_sparqlwrapper_construct_as_an_rdflib_graph(server):
+@pytest.mark.parametrize("asked", [RDFXML, TURTLE, N3, JSONLD])
+def test_sparqlwrapper_construct_as_an_rdflib_graph(server, asked):
+    # N3 sends format=n3, which names no format here: the Accept it sends (Turtle among
+    # others) decides
     client = SPARQLWrapper(endpoint(server))
     client.setQuery(CAVITATION)
-    client.setReturnFormat(RDFXML)
-    graph = client.query().convert()
+    client.setReturnFormat(asked)
+    result = client.query()
+    graph = result.convert()
+    if not isinstance(graph, Graph):  # SPARQLWrapper hands these over as text
+        media = result.info()["content-type"].split(";")[0]
+        assert media == {TURTLE: "text/turtle", N3: "text/turtle",
+                         JSONLD: "application/ld+json"}[asked]
+        graph = Graph().parse(data=graph, format=media)
     assert (URIRef(BASE + "product/cavitation"), LG.riskLevel, URIRef(BASE + "risk/0")) in graph
 
 

@@ -100,6 +100,7 @@ SERVICE_OFFERS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
 # For a page, the worker answers in a format the page is rendered from.
 _PAGE_SOURCE = {SOLUTIONS: SPARQL_JSON, BOOLEAN: SPARQL_JSON, GRAPH: N_TRIPLES}
 _FORMAT_OF = {fmt.media_type: fmt for formats in OFFERS.values() for fmt in formats}
+_EVERY_FORMAT = tuple(_FORMAT_OF.values())
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -192,10 +193,14 @@ def _preferred(offers: tuple[Format, ...], format_names: tuple[str, ...]) -> For
     """The format asked for by `format=` if given, else by the Accept header.
 
     Several `format=` values are tried in order (SPARQLWrapper sends `rdf+xml` and
-    `application/rdf+xml`); when none names an offer, nothing is acceptable.
+    `application/rdf+xml`); when some name a format but none an offer (`format=turtle`
+    for a SELECT), nothing is acceptable. Values that name no format at all (`n3`, which
+    SPARQLWrapper sends with an Accept that lists Turtle) leave the choice to Accept, the
+    protocol's own negotiation.
     """
-    if format_names:
-        return next(filter(None, (format_named(name, offers) for name in format_names)), None)
+    known = [name for name in format_names if format_named(name, _EVERY_FORMAT)]
+    if known:
+        return next(filter(None, (format_named(name, offers) for name in known)), None)
     return choose_format(request.headers.get("Accept"), offers)
 
 
