@@ -86,6 +86,19 @@ def test_commentaries_are_verbatim_in_both_languages(mesotherapy: Product, seed_
     assert spanish.count("\n\n") == 4
 
 
+def test_an_untranslated_commentary_is_spanish_only() -> None:
+    document = json.loads((EXPORT / "mesotherapy.json").read_text("utf-8"))
+    document["producto"]["comentario_en"] = document["producto"]["comentario_es"]
+    product = read_export_document(document, "untranslated.json", None, 1)
+    assert list(product.commentary) == ["es"]
+    assert product.commentary["es"].startswith("La mesoterapia consiste")
+    graph = _graph([product])
+    warnings = list(graph.objects(PRODUCT.mesotherapy, SCHEMA.breastfeedingWarning))
+    assert [warning.language for warning in warnings] == ["es"]
+    languages = {str(language) for language in graph.objects(None, DCTERMS.language)}
+    assert languages == {"es"}  # each citation once, from the Spanish text
+
+
 def test_alternatives_and_groups_keep_their_spanish_names(mesotherapy: Product) -> None:
     assert mesotherapy.alternatives == [ProductMention("Cavitation", 0),
                                         ProductMention("Cryolipolysis", 0)]

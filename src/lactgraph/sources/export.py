@@ -41,6 +41,7 @@ from . import quoted
 from .citations import find_citations
 from .pharmacokinetics import PK_VARIABLES, pk_value
 from .references import split_authors
+from .untranslated import reads_as_spanish
 
 LANGUAGES = ("en", "es")  # the order citations are numbered in (module doc)
 _LEVELS = range(4)
@@ -410,8 +411,12 @@ def _level(record: _Record, entry: dict[str, object]) -> int:
 
 
 def _commentary(record: _Record, entry: dict[str, object]) -> dict[str, str]:
-    """Verbatim, English first (the citation order, see the module doc); blanks skipped."""
+    """Verbatim, English first (the citation order, see the module doc); blanks skipped.
+    An English commentary that is Spanish (an untranslated entry) is kept as Spanish, once
+    where the Spanish field holds the same text."""
     found = {lang: record.text(entry, f"comentario_{lang}", "producto") for lang in LANGUAGES}
+    if found["en"] and found["es"] in ("", found["en"]) and reads_as_spanish(found["en"]):
+        found["es"], found["en"] = found["en"], ""
     return {lang: text for lang, text in found.items() if text}
 
 

@@ -47,6 +47,7 @@ from . import fold, quoted
 from .citations import find_citations
 from .pharmacokinetics import pk_value, row_variable, split_row
 from .references import parse_reference
+from .untranslated import reads_as_spanish
 
 # --- reading ------------------------------------------------------------------------
 
@@ -844,12 +845,14 @@ def _product(draft: _Draft, lines: list[str]) -> Product:
         )
     references = _references(draft)
     commentary = "\n".join(lines[prose[0].number - 1 : prose[-1].number]) if prose else None
+    written_in = "es" if language == "en" and commentary and reads_as_spanish(commentary) \
+        else language
     return Product(
         names={language: entry},
         source_file=draft.path,
         level=level,
         updated=_updated(draft),
-        commentary={language: commentary} if commentary else {},
+        commentary={written_in: commentary} if commentary else {},
         related_products=[_mention(draft, line) for line in items.get(RELATED_PRODUCTS, [])],
         related_groups=[line.value or "" for line in items.get(RELATED_GROUPS, [])],
         alternatives=alternatives,
@@ -860,5 +863,5 @@ def _product(draft: _Draft, lines: list[str]) -> Product:
         brand_names=[_brand(draft, line, entry) for line in items.get(BRANDS, [])],
         pharmacokinetics=_pharmacokinetics(draft),
         references=references,
-        citations=find_citations(commentary, references, language) if commentary else [],
+        citations=find_citations(commentary, references, written_in) if commentary else [],
     )
