@@ -11,6 +11,13 @@ def test_slug_rule_transliterates_lowercases_and_joins_non_word_runs():
     assert slugify("under_score") == "under-score"
 
 
+def test_a_name_of_symbols_only_is_spelled_by_its_code_points():
+    # the rule alone gives "", and the entity's IRI would be its namespace's
+    assert slugify("±") == "u00b1"
+    assert slugify(" ≈ ± ") == "u2248-u00b1"
+    assert IriScheme().writing("±") == "https://w3id.org/lactgraph/writing/u00b1"
+
+
 def test_entity_iris_and_source_pages_line_up():
     iris = IriScheme()
     assert iris.product("Mesotherapy") == "https://w3id.org/lactgraph/product/mesotherapy"

@@ -26,9 +26,12 @@ _SOURCE_KIND = {
 
 @lru_cache(maxsize=1 << 16)  # names recur: groups, countries, first authors, mentions
 def slugify(name: str) -> str:
-    """The source's slug rule: ASCII transliteration, lower case, non-word runs -> '-'."""
+    """The source's slug rule: ASCII transliteration, lower case, non-word runs -> '-'.
+    A name of symbols only ("±"), which that rule takes to nothing, is spelled by its
+    code points ("u00b1"): an empty slug would make the IRI its namespace's."""
     ascii_name = unidecode(name).lower()
-    return re.sub(r"[\W_]+", "-", ascii_name).strip("-")
+    slug = re.sub(r"[\W_]+", "-", ascii_name).strip("-")
+    return slug or "-".join(f"u{ord(char):04x}" for char in name if not char.isspace())
 
 
 class IriScheme:
