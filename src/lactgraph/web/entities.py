@@ -31,7 +31,7 @@ from .context import site
 from .describe import describe, summaries_kept
 from .document_cache import Rendered, documents
 from .metrics import metrics
-from .negotiation import HTML, Format, choose_format, format_for_extension
+from .negotiation import HTML, JSON_LD, Format, choose_format, format_for_extension
 from .negotiation import not_acceptable as not_acceptable_text
 from .renderers import DOCUMENT_FORMATS, RDF_DOCUMENT_FORMATS, Target, render
 
@@ -123,7 +123,11 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
                          + ", ".join(f".{f.extension}" for f in formats) + ")",
                          html=False)
     etag = _etag(iri, fmt)
-    headers = {"Link": _alternates(iri, formats, current=fmt), "Cache-Control": "no-cache"}
+    headers = {"Cache-Control": "no-cache"}
+    if fmt.media_type != JSON_LD.media_type:
+        # not on JSON-LD: the JSON-LD 1.1 API (9.4.1) reads an alternate link only on other
+        # media types, and PyLD's loader (3.3) fails on any response with several of them
+        headers["Link"] = _alternates(iri, formats, current=fmt)
     if _holds(etag):  # nothing read: the ETag names the store version
         metrics().documents.labels("revalidated").inc()
         return _validated(Response(status=304, headers=headers), etag)
