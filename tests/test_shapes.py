@@ -15,7 +15,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from lactgraph.records import Citation
+from lactgraph.records import Citation, ProductMention
 from lactgraph.to_rdf import BIBO, C4O, CITO, DCTERMS, SCHEMA, SKOS, RdfWriter, products_graph
 from lactgraph.vocab import PREFIXES
 
@@ -292,6 +292,20 @@ def test_imported_product_without_groups_is_a_warning(inference):
     assert [(f.focus, f.path) for f in warnings(found)] == [(PRODUCT, LG.belongsToGroup)]
     assert "No group known" in found[0].message
     assert not conforms
+    assert validate(graph, inference, allow_warnings=True)[0]
+
+
+@pytest.mark.parametrize("inference", MODES)
+def test_alternative_without_a_level_is_a_warning(inference):
+    product = sample_product()
+    product.alternatives.append(ProductMention("Ozone", None))
+    graph = products_graph([product], [*sample_stubs(), ("ozone", {"en": "Ozone"}, None)],
+                           IRIS)
+    conforms, found = validate(graph, inference)
+    assert violations(found) == [] and not conforms  # pyshacl counts warnings
+    ozone = URIRef(IRIS.product("Ozone"))
+    assert [(f.focus, f.path) for f in warnings(found)] == [(ozone, LG.riskLevel)]
+    assert "No risk level known for this alternative" in found[0].message
     assert validate(graph, inference, allow_warnings=True)[0]
 
 

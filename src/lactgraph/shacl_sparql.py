@@ -500,7 +500,7 @@ class StoreValidator:
 
     def __init__(self, shapes: Graph) -> None:
         self.checks = compile_checks(shapes)
-        self.inverse_predicates = _inverse_predicates(shapes)
+        self.object_predicates = _object_predicates(shapes)
         self.local = local_reach(shapes)
 
     def validate(self, store: ox.Store, graphs: Sequence[str],
@@ -534,13 +534,14 @@ class StoreValidator:
     def dirty(self, store: ox.Store, graphs: Sequence[str], changed: set[str],
               triples: Iterable[tuple[Node, Node, Node]]) -> set[str]:
         """The focus nodes whose checks may read what changed: the changed subjects, the
-        entities linking to them, and the objects of changed links of inverse paths.
+        entities linking to them, and the objects of changed links of inverse paths or of
+        `sh:targetObjectsOf` (a link made or unmade makes its object a target or not).
 
         `triples` are the old and the new triples of the changed subjects.
         """
         dirty = set(changed)
         for _, p, o in triples:
-            if p in self.inverse_predicates and isinstance(o, URIRef):
+            if p in self.object_predicates and isinstance(o, URIRef):
                 dirty.add(str(o))
         default = [ox.NamedNode(g) for g in graphs]
         for iri in changed:
@@ -678,9 +679,10 @@ def _hops(shapes: Graph, path: Node) -> tuple[int, bool]:
     return (0 if hops == 0 else 99), inverse
 
 
-def _inverse_predicates(shapes: Graph) -> set[Node]:
-    """The predicates some path follows backwards."""
-    found: set[Node] = set()
+def _object_predicates(shapes: Graph) -> set[Node]:
+    """The predicates some path follows backwards, and those whose objects a shape
+    targets."""
+    found: set[Node] = set(shapes.objects(None, SH.targetObjectsOf))
     todo = list(shapes.objects(None, SH.inversePath))
     while todo:
         node = todo.pop()
