@@ -4,11 +4,14 @@ server is given (flags and environment) checked before it starts."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from rdflib import Graph, Namespace
+from rdflib.compare import isomorphic
 
 from lactgraph.config import settings_from_env
 from lactgraph.errors import LactgraphError
@@ -46,6 +49,68 @@ def test_import_goes_on_past_a_bad_file_and_exits_non_zero(tmp_path):
     assert_clean_error(result, "bad.txt:5")
     graph = Graph().parse(out, format="nt")
     assert graph.value(PRODUCT.mesotherapy, LG.riskLevel) == RISK["1"]
+
+
+def _imported(out: Path) -> Graph:
+    result = run_lactgraph("import", str(ROOT / "sources" / "mesotherapy.txt"), "-o", str(out),
+                           cwd=out.parent)
+    assert result.returncode == 0, result.stderr
+    return Graph().parse(out)
+
+
+def test_an_import_that_imports_nothing_leaves_the_output_as_it_was(tmp_path):
+    out = tmp_path / "out.ttl"
+    _imported(out)
+    before = out.read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"producto": ')
+    result = run_lactgraph("import", str(bad), "-o", str(out), cwd=tmp_path)
+    assert_clean_error(result, "bad.json:1", f"nothing imported; {out} left as it was")
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["out.rdf", "out", "mesotherapy.txt", "export.jsonl"])
+def test_import_writes_only_the_formats_it_names(tmp_path, name):
+    """An output that is one of the inputs (a .txt, .json or .jsonl) is refused alike."""
+    page = tmp_path / "mesotherapy.txt"
+    page.write_bytes((ROOT / "sources" / "mesotherapy.txt").read_bytes())
+    result = run_lactgraph("import", str(page), "-o", name, cwd=tmp_path)
+    assert_clean_error(result, f"{name}: expected a .ttl, .nt or .jsonld file to write")
+    assert page.read_bytes() == (ROOT / "sources" / "mesotherapy.txt").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mesotherapy.txt"]
+
+
+def test_an_output_through_a_link_replaces_the_links_target(tmp_path):
+    target = tmp_path / "data" / "target.ttl"
+    target.parent.mkdir()
+    target.write_text("# old\n")
+    (tmp_path / "link.ttl").symlink_to(target)
+    graph = _imported(tmp_path / "link.ttl")
+    assert (tmp_path / "link.ttl").is_symlink()
+    assert graph.value(PRODUCT.mesotherapy, LG.riskLevel) == RISK["1"]
+    assert isomorphic(Graph().parse(target), graph)
+
+
+@pytest.mark.parametrize("where, expected", [
+    ("folder.ttl", "folder.ttl: a folder: expected a file to write"),
+    ("pipe.ttl", "pipe.ttl: not a regular file"),
+    ("page.txt/out.ttl", "cannot write here"),
+])
+def test_an_output_that_is_no_file_is_refused(tmp_path, where, expected):
+    (tmp_path / "folder.ttl").mkdir()
+    (tmp_path / "page.txt").write_text("a file, not a folder\n")
+    os.mkfifo(tmp_path / "pipe.ttl")  # a device would do as well, but not in a test
+    result = run_lactgraph("import", str(ROOT / "sources" / "mesotherapy.txt"), "-o", where,
+                           cwd=tmp_path)
+    assert_clean_error(result, expected)
+    assert (tmp_path / "pipe.ttl").is_fifo() and (tmp_path / "folder.ttl").is_dir()
+
+
+def test_validate_with_no_rdf_file_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_lactgraph("validate", "empty", cwd=scratch_project(tmp_path))
+    assert_clean_error(result, "no RDF file in empty")
+    assert "Conforms" not in result.stdout
 
 
 def test_validate_the_bundled_graph_conforms():

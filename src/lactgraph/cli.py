@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .config import Settings, settings_from_env
-from .errors import LactgraphError
+from .errors import LactgraphError, SourceError
 from .harvest import add_harvest_command
 from .link.cli import add_link_commands
 from .push import add_push_command
@@ -90,27 +90,42 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .rdfio import read_graph
+    from .rdfio import RDF_SUFFIXES, rdf_paths, read_graph
     from .validate import format_json, format_text, load_rules, validate_graph
 
     settings = _settings(args)
+    paths = rdf_paths(args.paths)
+    if not paths:
+        raise LactgraphError(f"no RDF file in {', '.join(map(str, args.paths))}: expected "
+                             f"{', '.join(sorted(RDF_SUFFIXES))} files")
     shapes, ontology = load_rules(settings.shapes_path, settings.ontology_path)
-    report = validate_graph(read_graph(args.paths), shapes, ontology)
+    report = validate_graph(read_graph(paths), shapes, ontology)
     print(format_json(report) if args.format == "json" else format_text(report), end="")
     return EXIT_OK if report.conforms else EXIT_FAILED
+
+
+_OUTPUT_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .build import import_sources
     from .rdfio import write_atomically
 
+    rdf_format = "turtle"
+    if args.output:
+        rdf_format = _OUTPUT_FORMATS.get(args.output.suffix.lower(), "")
+        if not rdf_format:  # nor, then, one of the sources (.txt, .json, .jsonl)
+            raise SourceError(str(args.output), None, "expected a .ttl, .nt or .jsonld file "
+                              "to write")
     imported = import_sources(args.files, _settings(args).base)
     for error in imported.errors:
         print(f"lactgraph: error: {error}", file=sys.stderr)
     for warning in imported.warnings:
         print(f"lactgraph: warning: {warning}", file=sys.stderr)
-    rdf_format = {".nt": "nt", ".jsonld": "json-ld"}.get(args.output.suffix if args.output
-                                                         else "", "turtle")
+    if not imported.products:
+        where = f"; {args.output} left as it was" if args.output else ""
+        print(f"lactgraph: nothing imported{where}", file=sys.stderr)
+        return EXIT_FAILED
     data = imported.graph.serialize(format=rdf_format, encoding="utf-8")
     if args.output:
         write_atomically(args.output, data)

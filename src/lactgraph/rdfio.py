@@ -242,16 +242,29 @@ def make_readable(path: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old or the new content, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write a file so that readers see the old or the new content, never a part.
+
+    A symbolic link keeps pointing where it did (its target is replaced); a folder, a
+    device or a pipe is never replaced by a file: that is an error, as a folder that
+    cannot be made or written into is."""
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        kind = "a folder" if target.is_dir() else "not a regular file"
+        raise SourceError(str(path), None, f"{kind}: expected a file to write (or none)")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        raise SourceError(str(path), None, f"cannot write here: {error.strerror}") from None
     try:
         make_readable(Path(temporary))
         with os.fdopen(handle, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        os.replace(temporary, target)
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise SourceError(str(path), None, f"cannot write: {error.strerror}") from None
         raise
