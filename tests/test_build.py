@@ -102,6 +102,36 @@ def test_a_missing_source_is_named(tmp_path):
     assert_clean_error(result, "nowhere.txt", "file not found")
 
 
+def test_a_folder_without_sources_does_not_empty_the_graph(tmp_path):
+    project = scratch_project(tmp_path)
+    previous = _build(project)
+    (project / "empty").mkdir()
+    (project / "empty" / "notes.md").write_text("not a source\n")
+    result = run_lactgraph("build", "empty", cwd=project)
+    assert_clean_error(result, "empty: no entry sources here", ".json, .jsonl, .txt",
+                       "nothing was written")
+    assert (project / "graph" / "lactgraph.ttl").read_bytes() == previous
+
+
+def test_a_source_suffix_in_capitals_is_read(tmp_path):
+    project = scratch_project(tmp_path)
+    previous = _build(project)
+    (project / "sources" / "mesotherapy.txt").rename(project / "sources" / "MESOTHERAPY.TXT")
+    result = run_lactgraph("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    graph = (project / "graph" / "lactgraph.ttl").read_bytes()
+    assert graph.replace(b"MESOTHERAPY.TXT", b"mesotherapy.txt") == previous
+
+
+@pytest.mark.parametrize("folder", ["shapes", "ontology"])
+def test_missing_shapes_or_ontology_are_named(tmp_path, folder):
+    project = scratch_project(tmp_path)
+    shutil.rmtree(project / folder)
+    result = run_lactgraph("build", cwd=project)
+    assert_clean_error(result, f"{folder}/lactgraph.ttl: file not found")
+    assert not (project / "graph").exists()
+
+
 # Demands a property no product has, so the seed's graph fails validation.
 STRICTER_SHAPE = """
 <https://w3id.org/lactgraph/shapes#TestOnlyShape> a <http://www.w3.org/ns/shacl#NodeShape> ;

@@ -103,7 +103,7 @@ def _walk(folder: str) -> Iterator[str]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path)
-        elif os.path.splitext(entry.name)[1] in READERS:
+        elif os.path.splitext(entry.name)[1].lower() in READERS:
             yield entry.path
 
 
@@ -162,7 +162,13 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
     from .publication import Publication  # the store, the shapes: only for a build
 
     code_version()  # of the code as the build starts (an edit meanwhile is the next's)
+    for rules in (shapes, ontology):
+        if not rules.is_file():
+            raise SourceError(str(rules), None, "file not found: the build validates with it")
     files = source_paths(sources)
+    if not files:  # a mistyped folder must not publish an empty graph
+        raise SourceError(", ".join(map(str, sources)), None, "no entry sources here: "
+                          f"expected {', '.join(sorted(READERS))} files; nothing was written")
     show = sys.stderr.isatty() if progress is None else progress
     jobs = jobs or len(os.sched_getaffinity(0))
     renderer = EntryRenderer(base)

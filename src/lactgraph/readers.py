@@ -33,7 +33,7 @@ READERS: dict[str, Reader] = {
 def read_source(path: Path) -> tuple[list[Product], list[SourceError]]:
     """The products of one file and an error for each part that failed; never raises a
     SourceError (a file that cannot be read at all is one error)."""
-    reader = READERS.get(path.suffix)
+    reader = READERS.get(path.suffix.lower())
     if reader is None:
         expected = ", ".join(sorted(READERS))
         return [], [SourceError(str(path), None, f"unknown kind of source: expected {expected}")]
