@@ -50,3 +50,15 @@ def test_url_mapper_rewrites_the_base_onto_the_public_origin_and_back():
     assert urls.to_iri(url) == "https://w3id.org/lactgraph/product/x"
     assert urls.to_url("https://schema.org/Drug") == "https://schema.org/Drug"
     assert UrlMapper("https://w3id.org/lactgraph/", None).identity
+
+
+def test_countries_are_named_by_their_iso_code_in_either_language():
+    iris = IriScheme()
+    spain = "https://w3id.org/lactgraph/country/es"
+    assert iris.country("Spain") == iris.country("España") == iris.country("espana") == spain
+    assert iris.country("Reino Unido") == iris.country("United Kingdom") == iris.country("UK")
+    assert iris.country("Venezuela") == iris.country("Venezuela, República Bolivariana de")
+    assert iris.country("EE. UU.").endswith("/country/us")
+    # a name ISO does not give keeps its slug: nothing is lost, nothing guessed
+    assert iris.country("Narnia") == "https://w3id.org/lactgraph/country/narnia"
+    assert iris.country("Korea").endswith("/country/korea")  # north or south: not guessed

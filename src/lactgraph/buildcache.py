@@ -54,7 +54,7 @@ _PACKAGE = Path(__file__).resolve().parent
 IMPORT_CODE = (
     "sources", "data", "records.py", "readers.py", "merge.py", "iris.py", "vocab.py",
     "link/prefixes.py", "link/targets.py", "to_rdf.py", "turtle.py", "entries.py",
-    "buildcache.py", "text.py",
+    "buildcache.py", "text.py", "countries.py",
 )
 # ... and the code whose output a generation's state holds (the merge, the Turtle, the
 # store, the findings): a change to any of it makes the next build a full one, from the

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from text_unidecode import unidecode
 
+from .countries import country_code
 from .vocab import DEFAULT_BASE
 
 SOURCE_SITE = "https://www.e-lactancia.org/breastfeeding/"
@@ -75,7 +76,8 @@ class IriScheme:
         return f"{DEFAULT_BASE}risk/{level}"
 
     def country(self, name: str) -> str:
-        return self.entity("country", slugify(name))
+        """By ISO 3166-1 code where the name (English or Spanish) is known, else by slug."""
+        return self.entity("country", country_code(name) or slugify(name))
 
     def term(self, name: str) -> str:
         """A term of the lactgraph ontology."""

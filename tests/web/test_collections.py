@@ -152,7 +152,7 @@ def test_stated_resources_take_the_last_update_of_their_entries(feed_server):
     assert ids(get(feed_server, "aliases?since=2021-01-01").json()) == []
     aliases = get(feed_server, "aliases?since=2020-01-01").json()
     assert ids(aliases) == [base + "alias/alfa"]
-    assert ids(get(feed_server, "countries?since=2020-01-10").json()) == [base + "country/spain"]
+    assert ids(get(feed_server, "countries?since=2020-01-10").json()) == [base + "country/es"]
 
 
 def test_a_change_of_risk_level_shows_in_the_feed(feed_server):

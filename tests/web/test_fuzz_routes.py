@@ -49,7 +49,7 @@ CONTENT_TYPES = [
 # An entity of each kind in the fixture graph.
 KEYS = {"product": "ibuprofen", "group": "nsaids", "alias": "ibuprofenum",
         "brand": "ibuprofen-kern", "writing": "ibuprofen", "reference": "rigourd-2018-aaaa1111",
-        "risk": "0", "country": "spain"}
+        "risk": "0", "country": "es"}
 METHODS = ["GET", "GET", "GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH", "TRACE"]
 RAW_ALPHABET = "abcxyz019./-_~:@!$&'()*+,;=?"  # "%" comes from the odd lists
 
