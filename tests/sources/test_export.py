@@ -384,6 +384,32 @@ def test_a_bad_list_item_is_named(key: str, value: object, field: str, expected:
     assert expected in caught.value.message
 
 
+@pytest.mark.parametrize(("where", "key", "field", "meant"), [
+    ("producto", "comentario_EN", "producto.comentario_EN", "comentario_en"),
+    ("producto", "fecha_modificacio", "producto.fecha_modificacio", "fecha_modificacion"),
+    ("(document)", "biblios", "biblios", "biblio"),
+    ("biblio", "titulos", "biblio[0].titulos", "titulo"),
+])
+def test_a_misspelt_key_refuses_the_record(where: str, key: str, field: str, meant: str
+                                           ) -> None:
+    """A field under a misspelt key would be lost without a word: the record is refused,
+    and the others of its file still import."""
+    document = _document()
+    holder = {"(document)": document, "producto": document["producto"],
+              "biblio": document["biblio"][0]}[where]
+    holder[key] = holder.pop(meant, "x")
+    with pytest.raises(SourceError) as caught:
+        read_export_document(document, "terms.jsonl", 2, 2)
+    assert f"field {field}: unknown field; did you mean {meant!r}?" in caught.value.message
+
+
+def test_other_unknown_keys_are_left_alone() -> None:
+    document = _document(nombre_fr="Camomille romaine", pka="3,5")
+    document["url"] = "https://www.e-lactancia.org/breastfeeding/roman-chamomile/product/"
+    product = read_export_document(document, "terms.jsonl", 2, 2)
+    assert product.names == {"en": "Roman chamomile", "es": "Manzanilla romana"}
+
+
 def test_a_document_that_is_not_an_object() -> None:
     with pytest.raises(SourceError, match=r"record 3, field \(document\): expected an object"):
         read_export_document([1, 2], "terms.json", None, 3)

@@ -34,6 +34,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from rapidfuzz import fuzz, process
+
 from ..errors import SourceError
 from ..records import BrandName, PharmacokineticValue, Product, ProductMention, Reference
 from ..vocab import level_for_wording
@@ -273,9 +275,16 @@ class _Record:
     def error(self, field: str, message: str) -> SourceError:
         return SourceError(self.path, self.line, f"{self.label}, field {field}: {message}")
 
-    def object(self, value: object, field: str) -> dict[str, object]:
+    def object(self, value: object, field: str, kind: str) -> dict[str, object]:
+        """An object of a kind `_KEYS` names, none of whose keys misspells a known one."""
         if not isinstance(value, dict):
             raise self.error(field, f"expected an object, found {_kind(value)}")
+        misspelt = _misspelt(value, _KEYS[kind])
+        if misspelt:
+            key, known = misspelt
+            prefix = "" if kind == "(document)" else f"{field}."
+            raise self.error(f"{prefix}{key}", f"unknown field; did you mean {known!r}? (the "
+                             "record is not imported: its field would be lost)")
         return value
 
     def items(self, document: dict[str, object], key: str) -> list[tuple[str, dict]]:
@@ -285,7 +294,8 @@ class _Record:
             return []
         if not isinstance(value, list):
             raise self.error(key, f"expected an array, found {_kind(value)}")
-        return [(f"{key}[{i}]", self.object(item, f"{key}[{i}]")) for i, item in enumerate(value)]
+        return [(f"{key}[{i}]", self.object(item, f"{key}[{i}]", key))
+                for i, item in enumerate(value)]
 
     def text(self, obj: dict[str, object], key: str, field: str) -> str | None:
         """A text field as written; None when missing, null or blank."""
@@ -348,7 +358,7 @@ class _Record:
 def read_export_document(document: object, path: str, line: int | None, number: int) -> Product:
     """One `get_term` document as a Product; SourceError naming the record and field."""
     record = _Record(path, line, number)
-    top = record.object(document, "(document)")
+    top = record.object(document, "(document)", "(document)")
     if "error" in top:
         answer = top["error"]
         said = quoted(answer) if isinstance(answer, str) else _kind(answer)
@@ -357,7 +367,7 @@ def read_export_document(document: object, path: str, line: int | None, number: 
         )
     if "producto" not in top:
         raise record.error("producto", "missing; expected a get_term document")
-    entry = record.object(top["producto"], "producto")
+    entry = record.object(top["producto"], "producto", "producto")
     source_id = record.integer(entry, "id", "producto")
     if source_id is None:
         raise record.error("producto.id", "missing; every product has a numeric id")
@@ -421,6 +431,31 @@ def _commentary(record: _Record, entry: dict[str, object]) -> dict[str, str]:
 
 
 _PK_FIELDS = {variable.source_field: variable for variable in PK_VARIABLES.values()}
+# The keys of DESIGN.md §4, by object. A key that is none of them but close to one
+# ("comentario_EN", "biblios") is a misspelling, which would drop that field silently: the
+# record is refused. Any other key is left alone (an export may carry more than we read).
+_KEYS = {
+    "(document)": {"producto", "alternativas", "grupo", "biblio", "marcas"},
+    "producto": {"id", "nombre_es", "nombre_en", "riesgo__nivel", *_WORDING_FIELDS,
+                 "comentario_es", "comentario_en", "fecha_creacion", "fecha_modificacion",
+                 *_PK_FIELDS},
+    "alternativas": {"id", "nombre_es", "nombre_en", "riesgo__nivel"},
+    "grupo": {"id", "nombre_es", "nombre_en"},
+    "biblio": {"titulo", "autores", "publicacion", "anyo", "abstract_link", "full_text_link"},
+    "marcas": {"nombre"},
+}
+_MISSPELT = 90  # rapidfuzz ratio: "biblios" 92, "nombre_fr" against "nombre_es" 89
+
+
+def _misspelt(obj: dict[str, object], known: set[str]) -> tuple[str, str] | None:
+    """(key, the known key it misspells) for the first such key of an object."""
+    for key in obj:
+        if key not in known:
+            match = process.extractOne(key.casefold(), known, scorer=fuzz.ratio,
+                                       score_cutoff=_MISSPELT)
+            if match:
+                return key, match[0]
+    return None
 
 
 def _pharmacokinetics(record: _Record, entry: dict[str, object]) -> list[PharmacokineticValue]:
