@@ -311,6 +311,21 @@ def test_a_malformed_query_gets_400_with_line_and_column(server):
     assert re.search(r"error at 3:\d+: ", response.text)  # pyoxigraph's line:column
 
 
+@pytest.mark.parametrize("query, hint", [
+    ('SELECT ?x WHERE { BIND(xsd:integer("5") AS ?x) }',
+     "uses xsd: without declaring it; add PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>"),
+    ("SELECT ?x WHERE { ?x a lg:Product ; foo:bar ?y }",
+     "uses lg:, foo: without declaring it; add PREFIX lg: "
+     "<https://w3id.org/lactgraph/ontology#>; PREFIX foo: <...>"),
+])
+def test_a_query_that_uses_an_undeclared_prefix_is_told_so(server, query, hint):
+    # the parser alone says what it expected at that column ("expected ENCODE_FOR_URI")
+    response = get(server, query)
+    _assert_plain_error(response, 400)
+    assert hint in response.text
+    assert re.search(r"error at 1:\d+: ", response.text)  # and the parser's own words
+
+
 def test_protocol_errors(server):
     url = endpoint(server)
     _assert_plain_error(requests.get(url, params=[("query", "ASK {}"), ("query", "ASK {}")],

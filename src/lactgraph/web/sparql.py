@@ -79,6 +79,7 @@ from .negotiation import (
     not_acceptable,
 )
 from .ratelimit import OverBudget
+from .undeclared import prefix_hint
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -229,7 +230,14 @@ def _query(operation: Operation) -> Response:
     pages = {kind for kind, fmt in chosen.items() if fmt is HTML}
     g.sparql_page_query = operation.query if pages else None  # errors then go in the page
     formats = {kind: (_PAGE_SOURCE[kind] if kind in pages else fmt) for kind, fmt in chosen.items()}
-    answer = run_query(_pool(), _job(operation, formats))
+    job = _job(operation, formats)
+    try:
+        answer = run_query(_pool(), job)
+    except QuerySyntaxError as error:
+        hint = prefix_hint(job.query, job.prefixes)
+        if not hint:
+            raise
+        raise QuerySyntaxError(f"{hint} (the parser: {error})") from None
     if answer.media_type is None:
         raise NotAcceptable(not_acceptable(OFFERS[answer.kind]))
     if answer.kind in pages:
