@@ -43,7 +43,7 @@ DESCRIPTION = ("The entries of e-lactancia.org (APILAM) on the compatibility of 
 class Statistics:
     """Figures of the whole store, for VoID and the home page."""
 
-    triples: int
+    triples: int  # of the data (see _DATA_TRIPLES)
     entities: int
     classes: dict[str, int]  # class IRI -> entities
     levels: dict[str, int]  # risk level IRI -> products
@@ -59,6 +59,13 @@ def _vocabularies(terms: list[str], lg: str) -> list[str]:
     """The namespaces (ours and the reused ones) that the predicates and classes come from."""
     namespaces = {*PREFIXES.values(), lg}
     return sorted(ns for ns in namespaces if any(term.startswith(ns) for term in terms))
+
+
+# The dataset's triples are those of its dumps (the entries and the links): not the
+# vocabulary's graphs, nor the build's figures about the dataset (graph/statistics.ttl; a
+# server given `lactgraph push` holds them in the data graph, where they are counted).
+_DATA_TRIPLES = """SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+  FILTER(?g NOT IN ({vocabulary}, {statistics})) }}"""
 
 
 def _statistics() -> Statistics:
@@ -80,7 +87,9 @@ def _statistics() -> Statistics:
         f"SELECT ?s WHERE {{ ?s a <{lg}Product> ; <{PREFIXES['schema']}breastfeedingWarning> "
         "?c } ORDER BY ?s LIMIT 3")]
     return Statistics(
-        triples=_count(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")),
+        triples=_count(store.select(_DATA_TRIPLES.format(
+            vocabulary=f"<{iris.ontology}>, <{iris.shapes}>",
+            statistics=f"<{iris.base}graph/statistics>"))),
         entities=_count(store.select(
             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?class . FILTER({ours}) }}")),
         classes=classes, levels=levels, vocabularies=_vocabularies(terms, lg),
