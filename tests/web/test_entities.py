@@ -184,6 +184,17 @@ def test_unknown_entities_are_404_in_the_clients_language(server):
     assert requests.get(server.url + "product/mesotherapy.pdf", timeout=10).status_code == 404
 
 
+def test_a_method_not_allowed_is_405_in_the_clients_language(server):
+    url = server.url + "product/mesotherapy"
+    plain = requests.post(url, headers={"Accept": "text/turtle"}, timeout=10)
+    assert plain.status_code == 405 and plain.headers["Content-Type"].startswith("text/plain")
+    assert plain.text == "Method not allowed: POST /product/mesotherapy: use GET, HEAD, OPTIONS\n"
+    assert set(plain.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    page = requests.delete(url, headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 405 and page.headers["Content-Type"].startswith("text/html")
+    assert "DELETE /product/mesotherapy" in page.text and "Traceback" not in page.text
+
+
 def test_unsatisfiable_accept_is_406(server):
     response = requests.get(server.url + "product/mesotherapy",
                             headers={"Accept": "image/png"}, allow_redirects=False, timeout=10)

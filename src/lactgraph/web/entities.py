@@ -46,12 +46,19 @@ def _wants_html() -> bool:
 
 def not_found(message: str, html: bool | None = None) -> Response:
     """A 404 in the client's language: an HTML page for browsers, a plain line otherwise."""
+    return client_error(404, "Not found", message, html)
+
+
+def client_error(status: int, title: str, message: str, html: bool | None = None
+                 ) -> Response:
+    """An error in the client's language: an HTML page for browsers, a plain line
+    otherwise."""
     if html is None:
         html = _wants_html()
     if html:
-        body = render_template("error.html", status=404, title="Not found", message=message)
-        return Response(body, 404, content_type="text/html; charset=utf-8")
-    return Response(f"Not found: {message}\n", 404, content_type="text/plain; charset=utf-8")
+        body = render_template("error.html", status=status, title=title, message=message)
+        return Response(body, status, content_type="text/html; charset=utf-8")
+    return Response(f"{title}: {message}\n", status, content_type="text/plain; charset=utf-8")
 
 
 def not_acceptable(formats: tuple[Format, ...]) -> Response:

@@ -11,6 +11,7 @@ import re
 from flask import Blueprint, Response, render_template, request
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
+from werkzeug.exceptions import MethodNotAllowed
 
 from ..link.publish import external_links
 from ..to_rdf import BIBO, C4O, CITO, DCTERMS, FOAF, PRISM, SCHEMA, SKOS
@@ -273,6 +274,17 @@ def page_not_found(error: Exception) -> Response:
     from .entities import not_found
 
     return not_found(f"nothing at {request.path}")
+
+
+@blueprint.app_errorhandler(405)
+def method_not_allowed(error: MethodNotAllowed) -> Response:
+    from .entities import client_error
+
+    allowed = sorted(error.valid_methods or ())
+    response = client_error(405, "Method not allowed",
+                            f"{request.method} {request.path}: use {', '.join(allowed)}")
+    response.allow.update(allowed)
+    return response
 
 
 @blueprint.app_errorhandler(500)

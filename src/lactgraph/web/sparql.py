@@ -450,6 +450,7 @@ def _error(status: int, message: str) -> Response:
 
 
 @blueprint.errorhandler(HTTPException)
+@blueprint.errorhandler(405)  # by code too: the site's 405 handler (pages.py) would win
 def _http_error(error: HTTPException) -> Response:
     response = _error(error.code or 500, f"{error.code} {error.name}: {error.description}")
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
