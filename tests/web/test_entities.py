@@ -303,6 +303,21 @@ def test_turtle_holds_the_triples_of_n_triples_and_declares_the_prefixes_it_uses
         assert body.startswith(path.replace("/", ":") + " a ")
 
 
+def test_the_ontologys_version_iri_dereferences(server):
+    ontology = Graph().parse(data=requests.get(server.url + "ontology.ttl", timeout=10).text,
+                             format="turtle")
+    version = ontology.value(URIRef(server.url + "ontology"), OWL.versionIRI)
+    assert str(version).startswith(server.url + "ontology/")
+    redirect = requests.get(version, headers={"Accept": "text/turtle"}, allow_redirects=False,
+                            timeout=10)
+    assert redirect.status_code == 303
+    assert redirect.headers["Location"] == server.url + "ontology.ttl"
+    other = requests.get(server.url + "ontology/9.9.9", headers={"Accept": "text/turtle"},
+                         timeout=10)
+    assert other.status_code == 404
+    assert f"this server has version {str(version).rsplit('/', 1)[-1]}" in other.text
+
+
 def test_ontology_and_shapes_dereference(server):
     redirect = requests.get(server.url + "ontology", headers={"Accept": "text/turtle"},
                             allow_redirects=False, timeout=10)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, request
-from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from ..iris import IriScheme
 from ..store import Store
@@ -19,7 +19,7 @@ from ..vocab import PREFIXES
 from . import dumps, urls, vocabulary_pages
 from .context import site
 from .describe import ontology_graph, per_version, shapes_graph
-from .entities import document_response, not_acceptable, rdf_document, see_other
+from .entities import document_response, not_acceptable, not_found, rdf_document, see_other
 from .negotiation import choose_format
 from .renderers import RDF_DOCUMENT_FORMATS
 
@@ -196,6 +196,19 @@ def _whole(name: str, build: Callable[[Store, IriScheme], Graph]) -> Graph | Non
 @blueprint.get("/ontology")
 def ontology() -> Response:
     return see_other(site().iris.ontology, True)
+
+
+@blueprint.get("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """The ontology's version IRI (owl:versionIRI) retrieves that version (OWL 2 §3.1):
+    the ontology served here, when it is the version asked for."""
+    ontology = site().iris.ontology
+    graph = _whole("ontology", ontology_graph)
+    served = graph.value(URIRef(ontology), OWL.versionIRI) if graph is not None else None
+    if str(served) != f"{ontology}/{version}":
+        return not_found(f"this server has version {str(served).rsplit('/', 1)[-1]} of the "
+                         f"ontology, not {version}" if served else "no ontology version here")
+    return see_other(ontology, True)
 
 
 @blueprint.get("/ontology.<extension>")
