@@ -214,7 +214,7 @@ def test_link_command_writes_candidates_and_reports_errors_in_one_line(wikidata,
         (("--endpoint", wikidata.url, "--graph", str(tmp_path / "none")),
          f"lactgraph: error: {tmp_path / 'none'}: file not found"),
         (("--endpoint", wikidata.url, "-o", str(tmp_path)),
-         f"lactgraph: error: {tmp_path}: Is a directory"),
+         f"lactgraph: error: {tmp_path}: a folder: expected a file to write (or none)"),
     ]:
         failed = lactgraph("link", "--target", "wikidata", "-o", str(output), "--no-cache",
                            "--graph", str(OUR_GRAPH), *args)
