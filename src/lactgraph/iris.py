@@ -27,12 +27,18 @@ _SOURCE_KIND = {
 
 @lru_cache(maxsize=1 << 16)  # names recur: groups, countries, first authors, mentions
 def slugify(name: str) -> str:
-    """The source's slug rule: ASCII transliteration, lower case, non-word runs -> '-'.
-    A name of symbols only ("±"), which that rule takes to nothing, is spelled by its
-    code points ("u00b1"): an empty slug would make the IRI its namespace's."""
+    """The source's slug rule: ASCII transliteration, lower case, non-word runs -> '-'
+    (nothing for a name of symbols only: a product so named is an error of the merge)."""
     ascii_name = unidecode(name).lower()
-    slug = re.sub(r"[\W_]+", "-", ascii_name).strip("-")
-    return slug or "-".join(f"u{ord(char):04x}" for char in name if not char.isspace())
+    return re.sub(r"[\W_]+", "-", ascii_name).strip("-")
+
+
+def _name_key(name: str) -> str:
+    """The slug of a name a product carries (group, alias, brand, other writing); one of
+    symbols only ("±"), which the rule takes to nothing, is spelled by its code points
+    ("u00b1"): an empty slug would make the IRI its namespace's."""
+    return slugify(name) or "-".join(f"u{ord(char):04x}" for char in name
+                                     if not char.isspace())
 
 
 class IriScheme:
@@ -61,23 +67,23 @@ class IriScheme:
         return self.entity("product", slugify(name))
 
     def group(self, name: str) -> str:
-        return self.entity("group", slugify(name))
+        return self.entity("group", _name_key(name))
 
     def alias(self, name: str) -> str:
-        return self.entity("alias", slugify(name))
+        return self.entity("alias", _name_key(name))
 
     def brand(self, name: str) -> str:
-        return self.entity("brand", slugify(name))
+        return self.entity("brand", _name_key(name))
 
     def writing(self, name: str) -> str:
-        return self.entity("writing", slugify(name))
+        return self.entity("writing", _name_key(name))
 
     def risk(self, level: int) -> str:
         return f"{DEFAULT_BASE}risk/{level}"
 
     def country(self, name: str) -> str:
         """By ISO 3166-1 code where the name (English or Spanish) is known, else by slug."""
-        return self.entity("country", country_code(name) or slugify(name))
+        return self.entity("country", country_code(name) or _name_key(name))
 
     def term(self, name: str) -> str:
         """A term of the lactgraph ontology."""
