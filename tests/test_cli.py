@@ -194,3 +194,11 @@ def test_serve_refuses_a_negative_document_cache_before_it_starts():
          "--document-cache-mb", "-1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert_clean_error(result, "document_cache_mb (--document-cache-mb, "
                                "LACTGRAPH_DOCUMENT_CACHE_MB) must be 0 or more, not -1.0")
+
+
+def test_a_usage_error_is_one_line(tmp_path):
+    result = run_lactgraph("harvest", "http://127.0.0.1:1/", "-o", "out.nt", "--since",
+                           "last week", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("lactgraph harvest: error: argument --since: 'last week': "
+                             "expected a date (YYYY-MM-DD) or a date-time\n")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .config import Settings, settings_from_env
 from .errors import LactgraphError, SourceError
@@ -193,8 +194,16 @@ def _add_import(commands: argparse._SubParsersAction) -> None:
     imp.set_defaults(run=cmd_import)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line too, like every other error (`COMMAND --help` shows the
+    usage); the subcommands' parsers are of this class as well."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="lactgraph",
         description="Linked data for breastfeeding compatibility (e-lactancia.org entries).",
     )
