@@ -9,7 +9,8 @@ import shutil
 import threading
 from datetime import date
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,6 +25,7 @@ from lactgraph.dumps import write_dumps
 from lactgraph.harvest import STATE_SUFFIX, HarvestError, add_harvest_command, harvest
 
 from . import conftest
+from .cli_helpers import assert_clean_error, run_lactgraph
 from .conftest import ROOT
 
 BASE = "https://w3id.org/lactgraph/"
@@ -265,3 +267,41 @@ def test_retries_honour_retry_after_and_give_up_with_a_message(flaky, tmp_path):
     Flaky.answers = [503] * 5
     with pytest.raises(HarvestError, match=r"collections: 503"):
         harvest(flaky, tmp_path / "out.nt", retries=2, backoff=0)
+
+
+class Files(SimpleHTTPRequestHandler):
+    """Serves a folder, as `python -m http.server` does (the query string is ignored)."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_lactgraph(tmp_path):
+    """A server that is not lactgraph: its pages are JSON, but no collections."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Files, directory=str(folder)))
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("page", ["collections", "products"])
+def test_a_page_with_no_member_list_is_an_error_and_the_output_stays(not_lactgraph, tmp_path,
+                                                                      page):
+    """Once, `{"foo": 1}` read as an empty collection: 'harvested 0 entries', exit 0, and
+    the earlier output emptied."""
+    folder, url = not_lactgraph
+    (folder / "collections").write_text(json.dumps({"member": [{"id": url + "products"}]}))
+    (folder / page).write_text('{"foo": 1}')
+    output = tmp_path / "out.nt"
+    output.write_text("<urn:x:a> <urn:x:b> <urn:x:c> .\n")
+    result = run_lactgraph("harvest", url, "-o", str(output), "--no-progress", cwd=tmp_path)
+    assert_clean_error(result, f"lactgraph: error: {url}{page}: not a collection page: "
+                               "no member list")
+    assert result.stderr.count("\n") == 1
+    assert output.read_text() == "<urn:x:a> <urn:x:b> <urn:x:c> .\n"
+

@@ -283,9 +283,11 @@ def _pages(client: Client, url: str) -> Iterator[dict[str, Any]]:
 
 
 def _members(page: Any, url: str) -> list[str]:
-    members = page.get("member", []) if isinstance(page, dict) else None
+    """The ids of a page's members; a page with no member list (another server's JSON) is
+    an error, not an empty collection that would empty the output."""
+    members = page.get("member") if isinstance(page, dict) else None
     if not isinstance(members, list):
-        raise HarvestError(f"{url}: not a collection page (no member list)")
+        raise HarvestError(f"{url}: not a collection page: no member list")
     found = [member.get("id") if isinstance(member, dict) else member for member in members]
     if not all(isinstance(member, str) for member in found):
         raise HarvestError(f"{url}: a member without an id")
