@@ -305,3 +305,15 @@ def test_a_page_with_no_member_list_is_an_error_and_the_output_stays(not_lactgra
     assert result.stderr.count("\n") == 1
     assert output.read_text() == "<urn:x:a> <urn:x:b> <urn:x:c> .\n"
 
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--retries", "-1", "a whole number, 0 or more"),
+    ("--retries", "many", "a whole number, 0 or more"),
+    ("--page-size", "0", "a whole number from 1 to 1,000"),
+])
+def test_numeric_options_are_checked_before_any_request(tmp_path, option, value, expected):
+    result = run_lactgraph("harvest", "http://127.0.0.1:1/", "-o", "out.nt", option, value,
+                           cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (f"lactgraph harvest: error: argument {option}: {value!r}: "
+                             f"expected {expected}\n")

@@ -49,6 +49,7 @@ from rdflib import Graph
 from tqdm import tqdm
 
 from . import __version__
+from .arguments import is_http_url, whole_number
 from .errors import LactgraphError
 from .rdfio import write_atomically
 from .stable_rdf import compact_document, sorted_ntriples, stable_blank_nodes
@@ -332,7 +333,7 @@ def harvest(base_url: str, output: Path, since: date | datetime | None = None,
     if output.suffix not in OUTPUTS:
         raise HarvestError(f"{output}: the output must end in {' or '.join(OUTPUTS)}")
     base = base_url if base_url.endswith("/") else base_url + "/"
-    if urlsplit(base).scheme not in ("http", "https"):
+    if not is_http_url(base):
         raise HarvestError(f"{base_url}: expected an http(s) URL")
     report = Report(output)
     state = _load_state(state_path(output), base)
@@ -379,12 +380,6 @@ def _moment(text: str) -> date | datetime:
             f"{text!r}: expected a date (YYYY-MM-DD) or a date-time") from None
 
 
-def _page_size(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 1000:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number from 1 to 1000")
-    return int(text)
-
-
 def cmd_harvest(args: argparse.Namespace) -> int:
     report = harvest(args.base_url, args.output, since=args.since, until=args.until,
                      page_size=args.page_size, progress=False if args.no_progress else None,
@@ -406,9 +401,9 @@ def add_harvest_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--since", type=_moment,
                          help="only entries updated since this date (an incremental run)")
     command.add_argument("--until", type=_moment, help="only entries updated until this date")
-    command.add_argument("--page-size", type=_page_size, default=1000,
+    command.add_argument("--page-size", type=whole_number(1, 1000), default=1000,
                          help="entries per collection page (1000)")
-    command.add_argument("--retries", type=int, default=5,
+    command.add_argument("--retries", type=whole_number(0), default=5,
                          help="retries of a failed request, with back-off (5)")
     command.add_argument("--no-progress", action="store_true", help="no progress bar")
     command.set_defaults(run=cmd_harvest)

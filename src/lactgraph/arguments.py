@@ -1,0 +1,63 @@
+"""Types of command-line values, checked while the arguments are parsed.
+
+A value out of range is refused before any work starts, in one line naming the option (argparse
+adds it), the value and what was expected; never later as a traceback from deep inside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+
+def whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from least (up to most, if given)."""
+    expected = (f"a whole number from {least} to {most:,}" if most is not None
+                else f"a whole number, {least} or more")
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < least or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {expected}")
+        return value
+
+    return parse
+
+
+def number(least: float, *, allowed: bool = True) -> Callable[[str], float]:
+    """An argparse type: a finite number above least (or equal to it when allowed)."""
+    expected = f"a number, {least:g} or more" if allowed else f"a number more than {least:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < least or (value == least and not allowed):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {expected}")
+        return value
+
+    return parse
+
+
+def is_http_url(text: str) -> bool:
+    """An http or https URL with a host and a valid port, if any (urllib refuses anything
+    else with a traceback)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def http_url(text: str) -> str:
+    """An argparse type: an http(s) URL, e.g. of a SPARQL endpoint."""
+    if not is_http_url(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an http(s) URL")
+    return text
