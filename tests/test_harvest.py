@@ -309,7 +309,7 @@ def test_a_page_with_no_member_list_is_an_error_and_the_output_stays(not_lactgra
 @pytest.mark.parametrize("option, value, expected", [
     ("--retries", "-1", "a whole number, 0 or more"),
     ("--retries", "many", "a whole number, 0 or more"),
-    ("--page-size", "0", "a whole number from 1 to 1,000"),
+    ("--page-size", "0", "a whole number from 1 to 1000"),
 ])
 def test_numeric_options_are_checked_before_any_request(tmp_path, option, value, expected):
     result = run_lactgraph("harvest", "http://127.0.0.1:1/", "-o", "out.nt", option, value,

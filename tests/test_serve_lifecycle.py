@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -327,3 +328,63 @@ def test_a_damaged_build_store_is_one_clear_line_and_the_next_build_replaces_it(
     assert replaced is not None and replaced != built
     assert open_store(replaced).query(
         "ASK { GRAPH ?g { <https://w3id.org/lactgraph/product/mesotherapy> ?p ?o } }")
+
+
+# --- listening: a bad address or option is one clear line --------------------------------
+
+def serve_with(cache: Path, *options: str) -> subprocess.CompletedProcess:
+    """`lactgraph serve` expected to stop at once (one that started would time out)."""
+    return subprocess.run([sys.executable, "-m", "lactgraph", "serve", *options], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LACTGRAPH_CACHE_DIR": str(cache)})
+
+
+def test_a_port_in_use_is_one_clear_line_before_serving(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = serve_with(tmp_path, "--port", str(port))
+    assert result.returncode == 1
+    assert result.stderr == (f"lactgraph: error: cannot listen on 127.0.0.1:{port}: "
+                             "address already in use\n")
+
+
+@pytest.mark.parametrize("host, reason", [
+    ("nonsense.invalid", "unknown host or invalid address"),  # .invalid never resolves
+    ("192.0.2.1", "not an address of this machine"),  # TEST-NET-1: documentation only
+])
+def test_an_address_that_cannot_be_listened_on_is_one_clear_line(tmp_path, host, reason):
+    result = serve_with(tmp_path, "--host", host, "--port", "0")
+    assert result.returncode == 1
+    assert result.stderr == f"lactgraph: error: cannot listen on {host}:0: {reason}\n"
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--port", "-1", "a whole number from 0 to 65535"),
+    ("--port", "99999", "a whole number from 0 to 65535"),  # once listened on 99999 % 65536
+    ("--threads", "0", "a whole number, 1 or more"),  # once started and never answered
+    ("--grace", "-1", "a number, 0 or more"),
+    ("--grace", "nan", "a number, 0 or more"),
+])
+def test_serve_options_out_of_range_are_refused_while_parsing(tmp_path, option, value,
+                                                              expected):
+    result = serve_with(tmp_path, option, value)
+    assert result.returncode == 2
+    assert result.stderr == (f"lactgraph serve: error: argument {option}: {value!r}: "
+                             f"expected {expected}\n")
+
+
+def test_port_0_serves_on_a_free_port_and_names_it(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "lactgraph", "serve", "--port", "0"],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "LACTGRAPH_CACHE_DIR": str(tmp_path)})
+    try:
+        line = process.stderr.readline()
+        assert line.startswith("lactgraph: serving on http://127.0.0.1:"), line
+        port = int(line.rsplit(":", 1)[1].strip("/\n"))
+        assert port != 0
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).ok
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 def whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number from least (up to most, if given)."""
-    expected = (f"a whole number from {least} to {most:,}" if most is not None
+    expected = (f"a whole number from {least} to {most}" if most is not None
                 else f"a whole number, {least} or more")
 
     def parse(text: str) -> int:

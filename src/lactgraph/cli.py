@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from .arguments import number, whole_number
 from .config import Settings, settings_from_env
 from .errors import LactgraphError, SourceError
 from .harvest import add_harvest_command
@@ -33,21 +34,25 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .web import create_app
-    from .web.server import serve
+    from .web.server import listen, listening_port, serve
 
     app = create_app(_settings(args).with_overrides(
         sparql_budget=args.sparql_budget, query_log=args.query_log,
         max_url_bytes=args.max_url_bytes, document_cache_mb=args.document_cache_mb,
         trusted_proxies=tuple(args.trusted_proxy) if args.trusted_proxy else None))
-    print(f"lactgraph: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    serve(app, args.host, args.port, threads=args.threads, grace=args.grace)
+    server = listen(app, args.host, args.port, threads=args.threads)
+    print(f"lactgraph: serving on http://{args.host}:{listening_port(server)}/",
+          file=sys.stderr, flush=True)
+    serve(app, server, grace=args.grace)
     return EXIT_OK
 
 
 def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser("serve", help="serve the graph: SPARQL endpoint and entity pages")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--port", type=whole_number(0, 65535), default=8000,
+                       help="port to listen on, 0 to 65535 (8000; 0: any free port, "
+                            "named in the 'serving on' line)")
     serve.add_argument("--graph", type=Path, help="folder of the published graph (./graph)")
     serve.add_argument("--store", type=Path, help="a persistent Oxigraph store to open read-only")
     serve.add_argument("--sparql-endpoint",
@@ -58,7 +63,8 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--query-timeout", type=float, help="seconds a SPARQL query may run (10)")
     serve.add_argument("--row-cap", type=int, help="rows a SPARQL answer may carry (10000)")
     serve.add_argument("--query-workers", type=int, help="SPARQL worker processes (2)")
-    serve.add_argument("--threads", type=int, default=8, help="request threads (8)")
+    serve.add_argument("--threads", type=whole_number(1), default=8,
+                       help="request threads, 1 or more (8)")
     serve.add_argument("--sparql-budget", type=float, metavar="SECONDS",
                        help="SPARQL query time per client and minute, then 429 (60; 0: off)")
     serve.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",
@@ -70,7 +76,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                        help="longest path or query string, then 414 (16384)")
     serve.add_argument("--document-cache-mb", type=float, metavar="MB",
                        help="rendered entity documents kept in memory (64; 0: none)")
-    serve.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+    serve.add_argument("--grace", type=number(0), default=30.0, metavar="SECONDS",
                        help="on SIGTERM, how long requests in flight may finish (30)")
     serve.set_defaults(run=cmd_serve)
 

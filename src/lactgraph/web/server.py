@@ -14,6 +14,7 @@ This drives waitress's event loop (`wasyncore.loop`, one turn at a time) instead
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import sys
@@ -23,17 +24,23 @@ import time
 from flask import Flask
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
-from waitress.server import BaseWSGIServer, create_server
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
+from ..errors import LactgraphError
 from ..store.querypool import QueryPool
 
 IDLE_TURN = 1.0  # seconds a turn of the event loop waits for activity (waitress's own)
 TURN = 0.05  # the same while draining, when no new connection will wake it
+Server = BaseWSGIServer | MultiSocketServer  # one socket, or several (a name of two addresses)
 
 
 def _socket_map(server: object) -> dict:
     """The map of sockets of a single (BaseWSGIServer) or multi-socket server."""
     return server.map if hasattr(server, "map") else server._map
+
+
+def _listeners(server: Server) -> list[BaseWSGIServer]:
+    return [d for d in _socket_map(server).values() if isinstance(d, BaseWSGIServer)]
 
 
 def _busy(socket_map: dict) -> int:
@@ -53,15 +60,40 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def serve(app: Flask, host: str, port: int, threads: int = 8, grace: float = 30.0) -> None:
-    """Serve until SIGTERM, then finish the requests in flight (up to grace seconds)."""
+def _bind_failure(error: OSError | ValueError) -> str:
+    """Why an address cannot be listened on, in words (waitress says ValueError for a
+    host name that does not resolve)."""
+    if isinstance(error, ValueError):
+        return "unknown host or invalid address"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return "not an address of this machine"
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]
+
+
+def listen(app: Flask, host: str, port: int, threads: int = 8) -> Server:
+    """A waitress server of app bound to host:port (0: any free port), not serving yet; an
+    address that cannot be listened on is one LactgraphError (the app's pools closed)."""
     logging.basicConfig()  # as waitress.serve: its warnings (queue depth) are seen
-    # X-Forwarded-For reaches the app, which believes it only from its trusted proxies
-    # (ratelimit.py); waitress would otherwise drop it before the app could decide.
-    server = create_server(app, host=host, port=port, threads=threads, ident="lactgraph",
-                           clear_untrusted_proxy_headers=False)
+    try:
+        # X-Forwarded-For reaches the app, which believes it only from its trusted
+        # proxies (ratelimit.py); waitress would otherwise drop it before the app could.
+        return create_server(app, host=host, port=port, threads=threads, ident="lactgraph",
+                             clear_untrusted_proxy_headers=False)
+    except (OSError, ValueError) as error:
+        _close_pools(app)
+        raise LactgraphError(f"cannot listen on {host}:{port}: {_bind_failure(error)}") from None
+
+
+def listening_port(server: Server) -> int:
+    """The port a server listens on (the one chosen, with port 0)."""
+    return _listeners(server)[0].effective_port
+
+
+def serve(app: Flask, server: Server, grace: float = 30.0) -> None:
+    """Serve until SIGTERM, then finish the requests in flight (up to grace seconds)."""
     socket_map = _socket_map(server)
-    listeners = [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]
+    listeners = _listeners(server)
     stopping = threading.Event()
 
     def on_sigterm(signum: int, frame: object) -> None:
