@@ -202,3 +202,40 @@ def test_a_usage_error_is_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr == ("lactgraph harvest: error: argument --since: 'last week': "
                              "expected a date (YYYY-MM-DD) or a date-time\n")
+
+
+@pytest.mark.parametrize("args", [
+    ("push", "--endpoint", "notaurl"),
+    ("push", "--endpoint", "http//host/sparql"),
+    ("push", "--endpoint", "http://127.0.0.1:1/sparql", "--graph-store", "host/crud"),
+    ("serve", "--sparql-endpoint", "notaurl"),
+    ("link", "--target", "wikidata", "-o", "out.tsv", "--endpoint", "notaurl"),
+])
+def test_an_endpoint_that_is_not_an_http_url_is_refused_while_parsing(tmp_path, args):
+    """push and serve sent it to urllib: 'ValueError: unknown url type' tracebacks."""
+    result = run_lactgraph(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    option, value = args[-2:]
+    assert result.stderr == (f"lactgraph {args[0]}: error: argument {option}: {value!r}: "
+                             "expected an http(s) URL\n")
+
+
+def test_an_endpoint_from_the_environment_that_is_not_an_http_url_is_refused():
+    """How gunicorn configures create_app(): the same check, by name."""
+    with pytest.raises(LactgraphError, match=r"^sparql_endpoint \(--sparql-endpoint, "
+                       r"LACTGRAPH_SPARQL_ENDPOINT\) 'http//host/sparql': expected an "
+                       r"http\(s\) URL$"):
+        settings_from_env({"LACTGRAPH_SPARQL_ENDPOINT": "http//host/sparql"})
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--batch-size", "0", "a whole number, 1 or more"),
+    ("--timeout", "0", "a number more than 0"),
+])
+def test_push_numbers_out_of_range_are_refused_while_parsing(tmp_path, option, value,
+                                                             expected):
+    result = run_lactgraph("push", "--endpoint", "http://127.0.0.1:1/sparql", option, value,
+                           cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (f"lactgraph push: error: argument {option}: {value!r}: "
+                             f"expected {expected}\n")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .arguments import number, whole_number
+from .arguments import http_url, number, whole_number
 from .config import Settings, settings_from_env
 from .errors import LactgraphError, SourceError
 from .harvest import add_harvest_command
@@ -55,7 +55,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                             "named in the 'serving on' line)")
     serve.add_argument("--graph", type=Path, help="folder of the published graph (./graph)")
     serve.add_argument("--store", type=Path, help="a persistent Oxigraph store to open read-only")
-    serve.add_argument("--sparql-endpoint",
+    serve.add_argument("--sparql-endpoint", type=http_url,
                        help="read this SPARQL server instead of an embedded store")
     serve.add_argument("--sparql-graph", help="the named graph of the data on that server")
     serve.add_argument("--base", help="base IRI of the graph (https://w3id.org/lactgraph/)")

@@ -48,6 +48,7 @@ from urllib.parse import urlencode
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import XSD
 
+from .arguments import http_url, number, whole_number
 from .config import Settings, settings_from_env
 from .errors import LactgraphError
 from .iris import IriScheme
@@ -298,19 +299,19 @@ def add_push_command(commands: argparse._SubParsersAction) -> None:
     """`lactgraph push` (for cli.ADDERS)."""
     push_ = commands.add_parser(
         "push", help="load the graph into a SPARQL 1.1 server (for serve --sparql-endpoint)")
-    push_.add_argument("--endpoint", required=True,
+    push_.add_argument("--endpoint", required=True, type=http_url,
                        help="the server's SPARQL Update endpoint "
                             "(Virtuoso: http://HOST:8890/sparql-auth)")
-    push_.add_argument("--graph-store",
+    push_.add_argument("--graph-store", type=http_url,
                        help="its Graph Store Protocol endpoint, to load each graph in one "
                             "request (Virtuoso: http://HOST:8890/sparql-graph-crud-auth)")
     push_.add_argument("--graph", dest="graph_iri",
                        help="named graph of the data (<base>graph/lactgraph)")
     push_.add_argument("--user", help=f"user name; the password is read from "
                                       f"{PASSWORD_VARIABLE}")
-    push_.add_argument("--batch-size", type=int, default=5000,
+    push_.add_argument("--batch-size", type=whole_number(1), default=5000,
                        help="triples per SPARQL Update request without --graph-store (5000)")
-    push_.add_argument("--timeout", type=float, default=600.0,
+    push_.add_argument("--timeout", type=number(0, allowed=False), default=600.0,
                        help="seconds one request may take (600)")
     push_.add_argument("--graph-dir", type=Path, help="folder of the built graph (./graph)")
     push_.add_argument("--base", help="base IRI of the graph (https://w3id.org/lactgraph/)")

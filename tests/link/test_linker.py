@@ -208,9 +208,12 @@ def test_link_command_writes_candidates_and_reports_errors_in_one_line(wikidata,
                                    "(4 request(s), 0 answer(s) from the cache)")
     assert rows_of(output) == WIKIDATA_ROWS
 
+    failed = lactgraph("link", "--target", "wikidata", "-o", str(output), "--endpoint",
+                       "query.wikidata.org")
+    assert failed.returncode == 2
+    assert failed.stderr == ("lactgraph link: error: argument --endpoint: "
+                             "'query.wikidata.org': expected an http(s) URL\n")
     for args, message in [
-        (("--endpoint", "query.wikidata.org"), "lactgraph: error: --endpoint "
-         "'query.wikidata.org': expected an http(s) URL of a SPARQL endpoint"),
         (("--endpoint", wikidata.url, "--graph", str(tmp_path / "none")),
          f"lactgraph: error: {tmp_path / 'none'}: file not found"),
         (("--endpoint", wikidata.url, "-o", str(tmp_path)),

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..arguments import http_url
 from ..config import settings_from_env
 from ..errors import LactgraphError
 from .client import LinkError, SparqlClient
@@ -22,9 +23,6 @@ EXIT_OK = 0
 
 def cmd_link(args: argparse.Namespace) -> int:
     settings = settings_from_env().with_overrides(base=args.base, graph_dir=args.graph)
-    if not args.endpoint.startswith(("http://", "https://")):
-        raise LinkError(f"--endpoint {args.endpoint!r}: expected an http(s) URL of a SPARQL "
-                        "endpoint")
     cache = None if args.no_cache else (args.cache or settings.cache_path / "link")
     client = SparqlClient(args.endpoint, cache, timeout=args.timeout, pause=args.pause,
                           max_retries=args.max_retries, max_wait=args.max_wait)
@@ -66,7 +64,7 @@ def _add_link(commands: argparse._SubParsersAction) -> None:
                     "items' own identifiers (mapping chaining).")
     link.add_argument("--target", required=True, choices=sorted(TARGETS),
                       help="the vocabulary to link to")
-    link.add_argument("--endpoint", required=True,
+    link.add_argument("--endpoint", required=True, type=http_url,
                       help="SPARQL endpoint, e.g. https://query.wikidata.org/sparql")
     link.add_argument("-o", "--output", required=True, type=Path,
                       help="candidates file to write, e.g. "
