@@ -98,3 +98,41 @@ def test_a_killed_build_leaves_no_worker_behind(sources, tmp_path, kill):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         build.wait()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a build on one CPU starts "
+                    "no worker processes")
+def test_ctrl_c_during_the_import_is_the_parents_one_line(sources, tmp_path):
+    """Ctrl-C (SIGINT to the process group) as the import's workers start: once each
+    worker printed a KeyboardInterrupt traceback of its own."""
+    project = tmp_path / "project"
+    root = Path(__file__).resolve().parent.parent
+    for part in ("ontology", "shapes", "graph"):
+        shutil.copytree(root / part, project / part, ignore=shutil.ignore_patterns("store"))
+    shutil.copytree(sources, project / "sources")
+    before = _files(project / "graph")
+    build = subprocess.Popen([sys.executable, "-m", "lactgraph", "build", "--no-dumps"],
+                             cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_descendants(build.pid)) < 2 and build.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the workers are importing lactgraph: a worker's traceback once
+        assert build.poll() is None, "the build ended before its import's workers started"
+        os.killpg(build.pid, signal.SIGINT)
+        _, errors = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGKILL)
+            build.wait()
+    assert build.returncode == 130, errors
+    assert "Traceback" not in errors and "Error" not in errors, errors
+    assert _files(project / "graph") == before
