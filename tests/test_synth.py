@@ -261,3 +261,31 @@ def test_the_synth_command_writes_the_same_corpus_and_refuses_to_mix(tmp_path):
     again = run_lactgraph("synth", "--products", "3", "-o", str(tmp_path / "a"),
                           cwd=tmp_path)
     assert_clean_error(again, "is not empty")
+
+
+
+def test_synth_into_a_file_is_one_clear_line_and_the_file_stays(tmp_path):
+    """Once a NotADirectoryError traceback."""
+    (tmp_path / "out").write_text("kept\n")
+    result = run_lactgraph("synth", "--products", "3", "-o", "out", cwd=tmp_path)
+    assert_clean_error(result, "lactgraph: error: out: not a folder (synth writes export/ "
+                               "and pages/ in a new or empty folder)")
+    assert result.stderr.count("\n") == 1
+    assert (tmp_path / "out").read_text() == "kept\n"
+
+
+def test_synth_under_a_file_is_one_clear_line(tmp_path):
+    (tmp_path / "file").write_text("kept\n")
+    result = run_lactgraph("synth", "--products", "3", "-o", "file/out", cwd=tmp_path)
+    assert_clean_error(result, "lactgraph: error: file/out/export: cannot write "
+                               "(Not a directory)")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("products", ["0", "10000001", "1e9"])
+def test_synth_products_out_of_range_are_refused_before_any_work(tmp_path, products):
+    result = run_lactgraph("synth", "--products", products, "-o", "out", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (f"lactgraph synth: error: argument --products: {products!r}: "
+                             "expected a whole number from 1 to 10000000\n")
+    assert not (tmp_path / "out").exists()

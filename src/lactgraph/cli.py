@@ -16,6 +16,7 @@ from .link.cli import add_link_commands
 from .push import add_push_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_SYNTH_PRODUCTS = 10_000_000  # a typo's extra zeros are refused, not allocated for
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -146,13 +147,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     from .synth import FORMS, write_corpus
 
-    if args.products < 1:
-        raise LactgraphError(f"--products must be at least 1, not {args.products}")
+    if args.output.exists() and not args.output.is_dir():
+        raise LactgraphError(f"{args.output}: not a folder (synth writes export/ and pages/ "
+                             "in a new or empty folder)")
     try:
         summary = write_corpus(args.products, args.seed, args.output,
                                args.form or list(FORMS))
     except FileExistsError as error:
         raise LactgraphError(str(error)) from None
+    except OSError as error:  # a parent that is a file, no permission, a full disk
+        raise LactgraphError(f"{error.filename or args.output}: cannot write "
+                             f"({error.strerror or error})") from None
     print(f"lactgraph: wrote {summary.products} made-up entries (seed {summary.seed}) in "
           f"{summary.files} file(s), {summary.bytes:,} bytes, under {args.output}; levels "
           f"{summary.levels}; {summary.references} shared references")
@@ -163,7 +168,9 @@ def _add_synth(commands: argparse._SubParsersAction) -> None:
     synth = commands.add_parser(
         "synth", help="write a deterministic made-up corpus (for tests and benchmarks; "
         "never for graph/)")
-    synth.add_argument("--products", type=int, required=True, help="how many entries")
+    synth.add_argument("--products", type=whole_number(1, MAX_SYNTH_PRODUCTS), required=True,
+                       help=f"how many entries, 1 to {MAX_SYNTH_PRODUCTS:,} (the corpus is "
+                            "planned in memory first)")
     synth.add_argument("--seed", type=int, default=1, help="the same seed, the same bytes")
     synth.add_argument("-o", "--output", type=Path, required=True,
                        help="folder (gets export/ and pages/)")
