@@ -263,23 +263,18 @@ def test_the_synth_command_writes_the_same_corpus_and_refuses_to_mix(tmp_path):
     assert_clean_error(again, "is not empty")
 
 
-
-def test_synth_into_a_file_is_one_clear_line_and_the_file_stays(tmp_path):
+@pytest.mark.parametrize("output, expected", [
+    ("out", "out: not a folder (synth writes export/ and pages/ in a new or empty folder)"),
+    ("out/sub", "out/sub/export: cannot write (Not a directory)"),
+])
+def test_synth_into_or_under_a_file_is_one_clear_line_and_the_file_stays(
+        tmp_path, output, expected):
     """Once a NotADirectoryError traceback."""
     (tmp_path / "out").write_text("kept\n")
-    result = run_lactgraph("synth", "--products", "3", "-o", "out", cwd=tmp_path)
-    assert_clean_error(result, "lactgraph: error: out: not a folder (synth writes export/ "
-                               "and pages/ in a new or empty folder)")
+    result = run_lactgraph("synth", "--products", "3", "-o", output, cwd=tmp_path)
+    assert_clean_error(result, f"lactgraph: error: {expected}")
     assert result.stderr.count("\n") == 1
     assert (tmp_path / "out").read_text() == "kept\n"
-
-
-def test_synth_under_a_file_is_one_clear_line(tmp_path):
-    (tmp_path / "file").write_text("kept\n")
-    result = run_lactgraph("synth", "--products", "3", "-o", "file/out", cwd=tmp_path)
-    assert_clean_error(result, "lactgraph: error: file/out/export: cannot write "
-                               "(Not a directory)")
-    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("products", ["0", "10000001", "1e9"])
