@@ -109,7 +109,7 @@ def test_an_output_that_is_no_file_is_refused(tmp_path, where, expected):
 def test_validate_with_no_rdf_file_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     result = run_lactgraph("validate", "empty", cwd=scratch_project(tmp_path))
-    assert_clean_error(result, "no RDF file in empty")
+    assert_clean_error(result, "empty: no RDF file here: expected .json, .jsonld, .nq")
     assert "Conforms" not in result.stdout
 
 

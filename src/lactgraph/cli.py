@@ -98,14 +98,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .rdfio import RDF_SUFFIXES, rdf_paths, read_graph
+    from .rdfio import read_graph, some_rdf_paths
     from .validate import format_json, format_text, load_rules, validate_graph
 
     settings = _settings(args)
-    paths = rdf_paths(args.paths)
-    if not paths:
-        raise LactgraphError(f"no RDF file in {', '.join(map(str, args.paths))}: expected "
-                             f"{', '.join(sorted(RDF_SUFFIXES))} files")
+    paths = some_rdf_paths(args.paths)
     shapes, ontology = load_rules(settings.shapes_path, settings.ontology_path)
     report = validate_graph(read_graph(paths), shapes, ontology)
     print(format_json(report) if args.format == "json" else format_text(report), end="")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.parsers import expat
 
@@ -67,6 +67,16 @@ def rdf_paths(paths: Iterable[Path]) -> list[Path]:
             found.append(path)
         else:
             raise SourceError(str(path), None, "file not found")
+    return found
+
+
+def some_rdf_paths(paths: Sequence[Path]) -> list[Path]:
+    """`rdf_paths`, where finding none is an error: a command given a graph to read (an
+    empty folder would otherwise read as a graph with nothing wrong in it)."""
+    found = rdf_paths(paths)
+    if not found:
+        raise SourceError(", ".join(map(str, paths)), None, "no RDF file here: expected "
+                          f"{', '.join(sorted(RDF_SUFFIXES))} files")
     return found
 
 

@@ -213,3 +213,10 @@ def test_mappings_check_command_prints_problems_or_a_summary(tmp_path):
         "lactgraph: error: 1 problem(s) in mapping sets:",
         f"  {tmp_path / 'chebi.sssom.tsv'}:9: object_id 'CHEBI:abc' is not a ChEBI identifier "
         "(expected CHEBI:[1-9][0-9]*)"]
+
+    (tmp_path / "no-graph").mkdir()  # every row would be blamed for what the graph lacks
+    empty = lactgraph("mappings", "check", str(ACCEPTED), "--graph", str(tmp_path / "no-graph"))
+    assert empty.returncode == 1
+    assert empty.stderr.startswith(f"lactgraph: error: {tmp_path / 'no-graph'}: no RDF file "
+                                   "here")
+    assert len(empty.stderr.splitlines()) == 1

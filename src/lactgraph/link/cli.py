@@ -41,10 +41,10 @@ def cmd_mappings_check(args: argparse.Namespace) -> int:
     settings = settings_from_env().with_overrides(base=args.base)
     subjects = None
     if args.graph:
-        from ..rdfio import read_graph
+        from ..rdfio import read_graph, some_rdf_paths
         from .subjects import graph_subjects
 
-        subjects = graph_subjects(read_graph([args.graph]), settings.base)
+        subjects = graph_subjects(read_graph(some_rdf_paths([args.graph])), settings.base)
     sets, problems = read_and_check(args.paths, subjects, settings.base)
     if problems:
         raise MappingsInvalid(problems)

@@ -33,7 +33,7 @@ from pathlib import Path
 from rdflib import Literal
 
 from .. import __version__
-from ..rdfio import read_graph
+from ..rdfio import read_graph, some_rdf_paths
 from ..text import without_marks
 from . import prefixes
 from .client import Row, SparqlClient
@@ -399,7 +399,7 @@ def link_candidates(target_name: str, client: SparqlClient, graph_dir: Path, out
                     batch_size: int = 100, on: date | None = None) -> LinkRun:
     """Propose candidates for one target and write them to `output` (SSSOM/TSV)."""
     target = TARGETS[target_name]
-    subjects = subjects_from_graph(read_graph([graph_dir]), base)
+    subjects = subjects_from_graph(read_graph(some_rdf_paths([graph_dir])), base)
     linker = Linker(client, batch_size)
     decisions = Decisions.read(mappings_dir, target)
     if target.name == "wikidata":
