@@ -13,18 +13,15 @@ from __future__ import annotations
 import gettext
 from functools import cache
 
-from .text import without_marks
+from .sources import fold
 
-# Names in common use that ISO 3166-1 (or its Spanish translation) spells otherwise.
+# Names in common use that ISO 3166-1 (or its Spanish translation) spells otherwise
+# (folded: `sources.fold`, as the names are looked up).
 _COMMON = {
     "russia": "ru", "rusia": "ru", "holland": "nl", "holanda": "nl", "usa": "us",
     "eeuu": "us", "ee uu": "us", "uk": "gb", "great britain": "gb", "gran bretana": "gb",
     "turkey": "tr",
 }
-
-
-def _key(name: str) -> str:
-    return " ".join(without_marks(name).casefold().replace(".", " ").split())
 
 
 @cache
@@ -40,11 +37,11 @@ def _codes() -> dict[str, str]:
         names |= {spanish.gettext(name) for name in names}
         names |= {name.split(",")[0] for name in names if "," in name}
         for name in names:
-            named.setdefault(_key(name), set()).add(code)
+            named.setdefault(fold(name), set()).add(code)
     codes = {name: next(iter(found)) for name, found in named.items() if len(found) == 1}
     return {**codes, **_COMMON}
 
 
 def country_code(name: str) -> str | None:
     """The ISO 3166-1 alpha-2 code (lower case) of a country's English or Spanish name."""
-    return _codes().get(_key(name))
+    return _codes().get(fold(name))
