@@ -12,7 +12,6 @@ import pytest
 import requests
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.compare import isomorphic
 
 from lactgraph.config import Settings
 from lactgraph.errors import LactgraphError
@@ -31,6 +30,7 @@ from lactgraph.web.context import Site
 from lactgraph.web.describe import describe
 
 from ..conftest import ROOT, free_port
+from ..rdf_compare import same_graph
 from ..virtuoso import PASSWORD, USER
 from .conftest import IRIS, PROJECT, loader, quiet
 
@@ -193,9 +193,9 @@ def test_sparql_update_batches_give_the_same_graphs_as_the_graph_store(
     for name in ("lactgraph", "links", "statistics"):
         files += graph_of(embedded, f"{IRIS.base}graph/{name}")
     assert len(graph_of(embedded, f"{IRIS.base}graph/statistics")) > 10
-    assert isomorphic(remote_data.construct("CONSTRUCT WHERE { ?s ?p ?o }"), files)
+    assert same_graph(remote_data.construct("CONSTRUCT WHERE { ?s ?p ?o }"), files)
     remote_shapes = RemoteStore(virtuoso.sparql, [IRIS.shapes])  # blank nodes throughout
-    assert isomorphic(remote_shapes.construct("CONSTRUCT WHERE { ?s ?p ?o }"),
+    assert same_graph(remote_shapes.construct("CONSTRUCT WHERE { ?s ?p ?o }"),
                       graph_of(embedded, IRIS.shapes))
 
 
@@ -257,7 +257,7 @@ def test_construct_of_mesotherapy_is_isomorphic(remote, embedded):
       UNION {{ <{MESOTHERAPY}> lg:bibliography/rdf:rest* ?s . ?s ?p ?o }} }}"""
     remote_graph = remote.construct(query)
     assert any(isinstance(s, BNode) for s in remote_graph.subjects())
-    assert isomorphic(remote_graph, embedded.construct(query))
+    assert same_graph(remote_graph, embedded.construct(query))
 
 
 @pytest.mark.parametrize("iri", [MESOTHERAPY, IRIS.risk(1), IRIS.risk_scheme,
@@ -265,7 +265,7 @@ def test_construct_of_mesotherapy_is_isomorphic(remote, embedded):
 def test_descriptions_of_entities_are_isomorphic(remote, embedded, iri):
     remote_graph = describe(remote, IRIS, iri)
     assert remote_graph is not None and len(remote_graph) > 5
-    assert isomorphic(remote_graph, describe(embedded, IRIS, iri))
+    assert same_graph(remote_graph, describe(embedded, IRIS, iri))
 
 
 def test_ask_answers_alike(remote, embedded):
@@ -299,7 +299,7 @@ def test_public_queries_give_the_same_bytes(remote, embedded, query):
 def test_public_construct_is_isomorphic_and_cut_at_the_row_cap(remote, embedded):
     query = f"CONSTRUCT WHERE {{ <{MESOTHERAPY}> ?p ?o }}"
     whole = QueryJob(query, FORMATS)
-    assert isomorphic(Graph().parse(data=remote.run(whole).body, format="turtle"),
+    assert same_graph(Graph().parse(data=remote.run(whole).body, format="turtle"),
                       Graph().parse(data=execute(embedded.store, whole).body, format="turtle"))
     cut = remote.run(QueryJob(query, FORMATS, row_cap=3))
     assert cut.truncated and cut.count == 3
@@ -346,7 +346,7 @@ def fetch(server, path: str, accept: str = "*/*") -> tuple[requests.Response, st
 def test_documents_have_the_same_triples(server, remote_server, path):
     (mine, mine_text), (theirs, theirs_text) = fetch(remote_server, path), fetch(server, path)
     assert mine.status_code == theirs.status_code == 200, mine.text[:300]
-    assert isomorphic(Graph().parse(data=mine_text, format="turtle"),
+    assert same_graph(Graph().parse(data=mine_text, format="turtle"),
                       Graph().parse(data=theirs_text, format="turtle"))
 
 
@@ -367,7 +367,7 @@ def test_void_gives_the_same_statistics(server, remote_server):
         return found
 
     mine, theirs = statistics(remote_server), statistics(server)
-    assert len(theirs) > 20 and isomorphic(mine, theirs)
+    assert len(theirs) > 20 and same_graph(mine, theirs)
 
 
 @pytest.mark.parametrize("path", ["product/mesotherapy.html", "search?q=meso"])
