@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -265,7 +267,7 @@ def test_the_synth_command_writes_the_same_corpus_and_refuses_to_mix(tmp_path):
 
 @pytest.mark.parametrize("output, expected", [
     ("out", "out: not a folder (synth writes export/ and pages/ in a new or empty folder)"),
-    ("out/sub", "out/sub/export: cannot write (Not a directory)"),
+    ("out/sub", "out/sub: cannot write (Not a directory)"),
 ])
 def test_synth_into_or_under_a_file_is_one_clear_line_and_the_file_stays(
         tmp_path, output, expected):
@@ -284,3 +286,29 @@ def test_synth_products_out_of_range_are_refused_before_any_work(tmp_path, produ
     assert result.stderr == (f"lactgraph synth: error: argument --products: {products!r}: "
                              "expected a whole number from 1 to 10000000\n")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGKILL])
+def test_an_interrupted_synth_leaves_no_corpus_and_the_next_run_writes_it(tmp_path,
+                                                                          signal_number):
+    """A partial corpus was once left in place, and the next run refused it as not empty."""
+    command = [sys.executable, "-m", "lactgraph", "synth", "--products", "20000", "-o", "out"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(len(list(p.iterdir())) > 50 for p in tmp_path.glob("out/.pages.*")):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signal_number)
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    assert not (tmp_path / "out" / "pages").exists()
+    assert not (tmp_path / "out" / "export").exists()
+    if signal_number == signal.SIGINT:  # Python's cleanup runs: nothing of it is left
+        assert process.returncode == 130 and list((tmp_path / "out").iterdir()) == []
+    again = run_lactgraph("synth", "--products", "5", "-o", "out", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert len(list((tmp_path / "out" / "pages").iterdir())) == 5

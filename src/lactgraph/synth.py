@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -1141,12 +1143,24 @@ class _ExportWriter:
             self.handle = None
 
 
-def _empty_folder(path: Path) -> Path:
-    """A folder to write into; refusing a non-empty one keeps old files out of a corpus."""
+def _check_empty(path: Path) -> None:
+    """Refuse a corpus folder that holds files: old files would mix two corpora."""
     if path.exists() and any(path.iterdir()):
         raise FileExistsError(f"{path} is not empty; write a corpus into an empty folder")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+
+
+def _staging(path: Path) -> Path:
+    """A hidden folder beside `path` to write its files into. It becomes `path` only once
+    the whole corpus is written (`_publish`): an interrupted run leaves `path` as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+
+
+def _publish(staged: dict[Path, Path]) -> None:
+    for path, staging in staged.items():
+        if path.exists():
+            path.rmdir()  # empty: `_staging` checked
+        staging.rename(path)
 
 
 def write_corpus(products: int, seed: int, out_dir: Path,
@@ -1154,7 +1168,8 @@ def write_corpus(products: int, seed: int, out_dir: Path,
     """Write `products` made-up entries in the given forms ("json", "pages") under `out_dir`.
 
     The same arguments give byte-identical files. FileExistsError if `out_dir/export` or
-    `out_dir/pages` already holds files.
+    `out_dir/pages` already holds files. `out_dir/export` and `out_dir/pages` appear
+    complete or not at all.
     """
     unknown = [form for form in forms if form not in FORMS]
     if unknown or products < 1:
@@ -1170,19 +1185,33 @@ def write_corpus(products: int, seed: int, out_dir: Path,
     )
     summary = CorpusSummary(products, seed, references=len(corpus.pool),
                             combination_brands=products // 20)
-    export = _ExportWriter(_empty_folder(out_dir / "export"), summary) if "json" in forms else None
-    pages = _empty_folder(out_dir / "pages") if "pages" in forms else None
+    names = {"json": "export", "pages": "pages"}
+    wanted = [out_dir / names[form] for form in FORMS if form in forms]
+    for path in wanted:  # all checked before anything is written
+        _check_empty(path)
+    staged: dict[Path, Path] = {}
     try:
-        for index in range(products):
-            entry = _entry(corpus, index)  # generated, written in both forms, dropped
-            _count(summary, entry)
+        for path in wanted:
+            staged[path] = _staging(path)
+        export = (_ExportWriter(staged[out_dir / "export"], summary)
+                  if "json" in forms else None)
+        pages = staged.get(out_dir / "pages")
+        try:
+            for index in range(products):
+                entry = _entry(corpus, index)  # generated, written in both forms, dropped
+                _count(summary, entry)
+                if export:
+                    export.write(_export_document(corpus, entry))
+                if pages:
+                    _write_page(pages / f"{slugify(entry.name)}.txt", _page(corpus, entry),
+                                summary)
+        finally:
             if export:
-                export.write(_export_document(corpus, entry))
-            if pages:
-                _write_page(pages / f"{slugify(entry.name)}.txt", _page(corpus, entry), summary)
+                export.close()
+        _publish(staged)
     finally:
-        if export:
-            export.close()
+        for staging in staged.values():
+            shutil.rmtree(staging, ignore_errors=True)  # gone once published
     return summary
 
 
