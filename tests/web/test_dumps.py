@@ -174,6 +174,18 @@ def test_the_catalogue_in_json_ld_html_and_by_extension(dumps_server, graph_dir)
     assert len(data["distribution"]) == 3
 
 
+@pytest.mark.parametrize("path", ["dumps/", "dumps"])
+def test_the_dumps_folder_sends_the_client_to_the_catalogue_that_lists_them(dumps_server,
+                                                                             graph_dir, path):
+    """Once a 404, where a harvester looks for the list of dumps."""
+    response = requests.get(dumps_server.url + path, allow_redirects=False, timeout=10)
+    assert response.status_code == 303
+    assert response.headers["Location"] == dumps_server.url + "catalog"
+    listed = requests.get(dumps_server.url + path, headers={"Accept": "text/html"},
+                          timeout=10).text
+    assert all(f"dumps/{info.file}" in listed for info in read_manifest(graph_dir / "dumps"))
+
+
 def test_a_graph_without_dumps_lists_none(start_server):
     bare = start_server("--graph", str(FIXTURE_GRAPH))
     graph = catalog(bare)

@@ -10,7 +10,8 @@ that the bytes saved are the bytes the checksum covers; the catalogue says what 
 The catalogue (DCAT 3) describes the dataset, one distribution per dump (media type, byte
 size, SPDX checksum, licence, download URL), the SPARQL endpoint and the collections as
 data services. It is a document like the others: negotiated in place at `/catalog`, also
-at `/catalog.ttl`, `.jsonld`, ..., with ETag and Last-Modified.
+at `/catalog.ttl`, `.jsonld`, ..., with ETag and Last-Modified. `/dumps/` itself sends the
+client there (303).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from ..dumps import FOLDER, MANIFEST, DumpInfo, read_manifest
@@ -68,6 +69,13 @@ def catalog_iri() -> str:
 
 def _modified(path: Path) -> datetime:
     return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
+
+
+@blueprint.get(f"/{FOLDER}")
+@blueprint.get(f"/{FOLDER}/")
+def dumps_index() -> Response:
+    """The folder's listing is the catalogue: it names each dump with its size and checksum."""
+    return redirect(urls.url(catalog_iri()), 303)
 
 
 @blueprint.get(f"/{FOLDER}/<name>")
