@@ -53,6 +53,12 @@ def test_build_writes_the_seed_entry_as_turtle(tmp_path):
     assert graph.value(PRODUCT.hydrolipoclasia, LG.riskLevel) == RISK["1"]
     assert len(set(graph.objects(meso, CITO.citesAsEvidence))) == 20
     assert graph.value(meso, SKOS.prefLabel) == Literal("Mesotherapy", lang="en")
+    citations = {str(graph.value(reference, DCTERMS.bibliographicCitation))
+                 for reference in graph.objects(meso, CITO.citesAsEvidence)}
+    # the page's link labels are not part of a reference (they were: "… 2008 Abstract")
+    assert ("Brown SA. The science of mesotherapy: chemical anarchy. Aesthet Surg J. 2006"
+            in citations)
+    assert not any(c.endswith(("Abstract", ")")) for c in citations), sorted(citations)
 
 
 def test_building_twice_gives_byte_identical_files(tmp_path):

@@ -28,6 +28,7 @@ from .records import (
     Product,
     Reference,
 )
+from .sources.references import without_link_labels
 from .vocab import PREFIXES, lactgraph_prefixes
 
 
@@ -285,7 +286,8 @@ class RdfWriter:
         self._described.add(node)
         self._add(node, RDF.type, FABIO.JournalArticle)
         self._add(node, RDF.type, BIBO.AcademicArticle)
-        self._add(node, DCTERMS.bibliographicCitation, self.string(reference.text))
+        self._add(node, DCTERMS.bibliographicCitation,
+                  self.string(without_link_labels(reference.text)))
         if reference.title:
             self._add(node, DCTERMS.title, self.string(reference.title))
         if reference.year is not None:

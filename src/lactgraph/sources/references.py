@@ -59,6 +59,12 @@ def _strip_link_labels(text: str) -> tuple[str, _Links]:
     return text[:end].rstrip(), _Links(abstract, full_text)
 
 
+def without_link_labels(line: str) -> str:
+    """A bibliography line as a citation of the work: the page's link labels ("Abstract",
+    "Full text (…)") name links, not a part of the reference."""
+    return _strip_link_labels(line.strip())[0]
+
+
 def _may_end_in_label(text: str, end: int) -> bool:
     """Whether text[:end], spaces aside, ends as a label does: a search costs 40 us, and
     most lines end in a year or in one label, searched for once more after it."""
