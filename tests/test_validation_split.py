@@ -48,9 +48,9 @@ def rules() -> tuple[Graph, Graph]:
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    """The graph a build makes of 150 synthetic entry pages."""
+    """The graph a build makes of 90 synthetic entry pages."""
     folder = tmp_path_factory.mktemp("split")
-    write_corpus(150, 5, folder / "corpus", forms=("pages",))
+    write_corpus(90, 5, folder / "corpus", forms=("pages",))
     shutil.copytree(folder / "corpus" / "pages", folder / "sources")
     here = Path.cwd()
     os.chdir(folder)
