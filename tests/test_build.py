@@ -129,6 +129,23 @@ def test_a_source_suffix_in_capitals_is_read(tmp_path):
     assert graph.replace(b"MESOTHERAPY.TXT", b"mesotherapy.txt") == previous
 
 
+def test_a_page_cut_off_builds_with_its_warning_each_time_even_from_the_cache(tmp_path):
+    """The reader's warning is kept with the entry in the import cache: a build that
+    imports nothing again still says it."""
+    project = scratch_project(tmp_path)
+    page = project / "sources" / "mesotherapy.txt"
+    text = page.read_text("utf-8")
+    page.write_text(text[:text.index("Total visits")], "utf-8")
+    for _ in range(2):
+        result = run_lactgraph("build", cwd=project)
+        assert result.returncode == 0, result.stderr
+        assert "mesotherapy.txt: line 63: the page ends with '20. Centers for Disease" in \
+            result.stderr and "it may be cut off" in result.stderr
+    (project / "sources" / "mesotherapy.txt").write_text(text, "utf-8")
+    result = run_lactgraph("build", cwd=project)
+    assert result.returncode == 0 and "cut off" not in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("folder", ["shapes", "ontology"])
 def test_missing_shapes_or_ontology_are_named(tmp_path, folder):
     project = scratch_project(tmp_path)

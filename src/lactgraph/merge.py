@@ -43,6 +43,7 @@ class EntryFacts:
     level: int | None
     updated: date | None
     mentions: tuple[Mention, ...]
+    warnings: tuple[str, ...] = ()  # the reader's own, about the entry
 
 
 def entry_facts(product: Product) -> EntryFacts:
@@ -53,7 +54,7 @@ def entry_facts(product: Product) -> EntryFacts:
         for mention in (*product.related_products, *product.alternatives)
     )
     return EntryFacts(slugify(product.name), product.source_file, product.level,
-                      product.updated, mentions)
+                      product.updated, mentions, tuple(product.warnings))
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,10 @@ def _entry_findings(merge: Merge, entry: Placed) -> None:
         merge.errors.append(SourceError(facts.source_file, None, "the product's name has no "
                                         "letter or digit to make its IRI from"))
         return
-    warnings = [f"{facts.source_file}: a related product or alternative named "
-                f"{next(iter(m.names.values()))!r} has no letter or digit to make its IRI "
-                "from; left out" for m in facts.mentions if not m.slug]
+    warnings = [*facts.warnings, *(
+        f"{facts.source_file}: a related product or alternative named "
+        f"{next(iter(m.names.values()))!r} has no letter or digit to make its IRI from; left out"
+        for m in facts.mentions if not m.slug)]
     if warnings:
         merge.entry_warnings[entry.eid] = warnings
 

@@ -108,6 +108,8 @@ class Product:
     # Names in other languages of the groups and products this entry names, keyed by the
     # name used above (an export gives both languages; a page, one).
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # What the reader noticed that does not stop the import ("the page may be cut off").
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:

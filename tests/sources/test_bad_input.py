@@ -213,3 +213,16 @@ def test_alternatives_and_none_at_once() -> None:
     )
     error = _error(text)
     assert "lists alternatives and also says it has none" in error.message
+
+
+def test_a_page_cut_off_between_references_imports_them_with_a_warning() -> None:
+    """Once imported silently, the references after the cut simply missing."""
+    tenth = next(line for line in SEED_TEXT.split("\n") if line.startswith("  10. "))
+    product = read_page(_cut_after(tenth + "\n"), "page.txt")
+    assert [reference.position for reference in product.references] == list(range(1, 11))
+    assert product.warnings == [
+        f"page.txt: line {_line_of(SEED_TEXT, tenth)}: the page ends with "
+        "'10. Correa NE, Cataño JC, Mejía GI, Realpe T, Orozco B, Estrada S, Vélez A, Véle'… "
+        "(248 characters) and no footer after it ('Help us improve this entry', 'Total "
+        "visits'…): it may be cut off, its last section incomplete; imported as it is"]
+    assert read_page(SEED_TEXT, "page.txt").warnings == []

@@ -864,4 +864,16 @@ def _product(draft: _Draft, lines: list[str]) -> Product:
         pharmacokinetics=_pharmacokinetics(draft),
         references=references,
         citations=find_citations(commentary, references, written_in) if commentary else [],
+        warnings=_cut_off(draft),
     )
+
+
+def _cut_off(draft: _Draft) -> list[str]:
+    """A page that ends before its footer may have lost the end of its last section; it
+    imports (what is there is right), with a warning to look at it."""
+    last = draft.last
+    if last is None or last.kind is Kind.BOILERPLATE:
+        return []
+    return [f"{draft.path}: line {last.number}: the page ends with {quoted(last.text.strip())} "
+            "and no footer after it ('Help us improve this entry', 'Total visits'…): it may "
+            "be cut off, its last section incomplete; imported as it is"]
