@@ -292,7 +292,7 @@ def test_synth_products_out_of_range_are_refused_before_any_work(tmp_path, produ
 def test_an_interrupted_synth_leaves_no_corpus_and_the_next_run_writes_it(tmp_path,
                                                                           signal_number):
     """A partial corpus was once left in place, and the next run refused it as not empty."""
-    command = [sys.executable, "-m", "lactgraph", "synth", "--products", "20000", "-o", "out"]
+    command = [sys.executable, "-m", "lactgraph", "synth", "--products", "5000", "-o", "out"]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     try:
