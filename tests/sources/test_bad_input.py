@@ -95,6 +95,15 @@ def test_not_an_entry_page(text: str) -> None:
     assert "'Last update'" in error.message
 
 
+@pytest.mark.parametrize("character", ["\x01", "\x0c", "\x1b", "\uffff"])
+def test_a_control_character_is_named_with_its_line_and_column(character: str) -> None:
+    """Once imported verbatim, it made RDF/XML and SPARQL XML answers ill-formed."""
+    error = _error(_edited("Mesotherapy involves", f"Meso{character}therapy involves"))
+    assert error.line == _line_of(SEED_TEXT, "Mesotherapy involves")
+    assert error.message == (f"control character U+{ord(character):04X} at column 5: not "
+                             "text, and XML cannot carry it; remove it")
+
+
 def test_reference_list_cut_off_mid_line() -> None:
     error = _error(
         _cut_after("20. Centers for Disease Control and Prevention (CDC). Outbreak of meso")

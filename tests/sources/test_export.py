@@ -287,6 +287,20 @@ def test_json_lines_values(tmp_path: Path) -> None:
     assert ondansetron.alternatives == [ProductMention("Paracetamol", 0)]
 
 
+def test_a_control_character_in_a_text_field_refuses_its_record(tmp_path: Path) -> None:
+    """Once imported, it made every RDF/XML document and SPARQL XML answer that held the
+    commentary ill-formed XML."""
+    bad = _document(comentario_en="Digestive\u0001 (Sánchez 2017).")
+    path = tmp_path / "terms.jsonl"
+    path.write_text(json.dumps(_document()) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    products, errors = read_export_file(path)
+    assert len(products) == 1
+    [error] = errors
+    assert (error.line, error.message) == (2, (
+        "product 7, field producto.comentario_en: control character U+0001 at character 10: "
+        "not text, and XML cannot carry it; remove it"))
+
+
 def test_an_array_names_the_line_each_record_starts_on(tmp_path: Path) -> None:
     good, bad = _document(), _document(riesgo__nivel="1")
     text = "[\n" + ",\n".join(json.dumps(d, indent=1) for d in (good, bad, good)) + "\n]\n"

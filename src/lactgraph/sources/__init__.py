@@ -12,6 +12,9 @@ import re
 from ..text import CharTable, without_marks
 
 _NOT_WORD = re.compile(r"[\W_]")
+# Characters XML 1.0 cannot carry, even escaped: in the graph they would make every RDF/XML
+# document and SPARQL XML answer that holds them ill-formed. Tab and line breaks are text.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACED = CharTable(lambda char: " " if _NOT_WORD.fullmatch(char) else char)
 
 
@@ -28,3 +31,17 @@ def quoted(text: str, limit: int = 80) -> str:
     """`repr(text)` for an error message, cut after `limit` characters: input lines may be
     megabytes long, and an error must stay one readable line."""
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text)} characters)"
+
+
+
+def control_character(text: str) -> int | None:
+    """Where the first character of `text` that is not text (a control character such as
+    U+0001, which XML cannot carry) is; None when there is none."""
+    found = _NOT_TEXT.search(text)
+    return None if found is None else found.start()
+
+
+def control_message(text: str, index: int, place: str) -> str:
+    """The error for the control character at text[index], found at `place`."""
+    return (f"control character U+{ord(text[index]):04X} at {place}: not text, and XML "
+            "cannot carry it; remove it")

@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 from ..errors import SourceError
 from ..records import BrandName, PharmacokineticValue, Product, ProductMention, Reference
 from ..vocab import level_for_wording
-from . import quoted
+from . import control_character, control_message, quoted
 from .citations import find_citations
 from .pharmacokinetics import PK_VARIABLES, pk_value
 from .references import split_authors
@@ -313,6 +313,9 @@ class _Record:
                 f"lone surrogate {code} at character {error.start + 1}: not Unicode text "
                 "(a JSON \\ud800-\\udfff escape without its pair)",
             ) from None
+        if (index := control_character(value)) is not None:
+            raise self.error(f"{field}.{key}",
+                             control_message(value, index, f"character {index + 1}"))
         return value if value.strip() else None
 
     def integer(self, obj: dict[str, object], key: str, field: str) -> int | None:

@@ -43,7 +43,7 @@ from ..records import (
     Reference,
 )
 from ..vocab import RISK_LEVELS, level_for_wording
-from . import fold, quoted
+from . import control_character, control_message, fold, quoted
 from .citations import find_citations
 from .pharmacokinetics import pk_value, row_variable, split_row
 from .references import parse_reference
@@ -100,7 +100,12 @@ def _normalise(text: str) -> str:
 
 def read_page(text: str, path: str) -> Product:
     """Parse the text of one entry page; `path` only names it in errors and records."""
-    lines = _normalise(text).split("\n")
+    text = _normalise(text)
+    if (index := control_character(text)) is not None:
+        line = text.count("\n", 0, index) + 1
+        column = index - text.rfind("\n", 0, index)
+        raise SourceError(path, line, control_message(text, index, f"column {column}"))
+    lines = text.split("\n")
     classified = [_classify(number, line) for number, line in enumerate(lines, start=1)]
     draft = _assemble(classified, path)
     return _product(draft, lines)
