@@ -297,6 +297,28 @@ def test_406_lists_what_is_available(server):
     assert "format=csv" in wrong_form.text
 
 
+@pytest.mark.parametrize(("query", "xml", "other"), [
+    ('SELECT ?x { BIND("a\\u0001b" AS ?x) }', "application/sparql-results+xml",
+     "application/sparql-results+json"),
+    ('CONSTRUCT { <urn:x> <urn:p> "a\\u0001b" } WHERE {}', "application/rdf+xml",
+     "text/turtle"),
+])
+def test_an_answer_xml_cannot_carry_comes_in_the_clients_next_choice_or_is_406(
+        server, query, xml, other):
+    """It was sent as XML that no XML parser reads (XML 1.0 has no U+0001, even escaped)."""
+    refused = get(server, query, accept=xml)
+    assert refused.status_code == 406, refused.text
+    assert "U+0001, which XML cannot carry" in refused.text and other in refused.text
+    assert xml not in refused.text
+    answer = get(server, query, accept=f"{xml}, {other};q=0.5")
+    assert answer.status_code == 200 and media_type(answer) == other
+    if other == "text/turtle":
+        assert Graph().parse(data=answer.text, format="turtle").value(
+            URIRef("urn:x"), URIRef("urn:p")) == Literal("a\x01b")
+    else:
+        assert answer.json()["results"]["bindings"][0]["x"]["value"] == "a\x01b"
+
+
 # --- errors: 4xx with a reason, never a traceback ----------------------------------------
 
 def _assert_plain_error(response: requests.Response, status: int) -> None:

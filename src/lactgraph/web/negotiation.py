@@ -170,8 +170,9 @@ def format_for_extension(extension: str, formats: Iterable[Format]) -> Format | 
     return next((fmt for fmt in formats if fmt.extension == wanted), None)
 
 
-def not_acceptable(formats: Iterable[Format]) -> str:
-    """The plain-text body of a 406 answer: what could have been produced."""
+def not_acceptable(formats: Iterable[Format],
+                   why: str = "No representation asked for (by Accept or format=) can be "
+                              "produced.") -> str:
+    """The plain-text body of a 406 answer: why, and what could have been produced."""
     lines = [f"- {fmt.media_type} ({fmt.label}; format={fmt.name})" for fmt in formats]
-    return ("No representation asked for (by Accept or format=) can be produced. Available:\n"
-            + "\n".join(lines) + "\n")
+    return f"{why} Available:\n" + "\n".join(lines) + "\n"

@@ -71,8 +71,10 @@ from .negotiation import (
     HTML,
     N_TRIPLES,
     RDF_FORMATS,
+    RDF_XML,
     RESULT_FORMATS,
     SPARQL_JSON,
+    SPARQL_XML,
     Format,
     choose_format,
     format_named,
@@ -109,6 +111,13 @@ _RESULT_FORMAT_IRIS = (
     "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
     "Turtle", "N-Triples", "RDF_XML", "JSON-LD",
 )
+
+# Bytes of characters XML 1.0 cannot carry, even escaped (C0 controls but tab and line
+# breaks; U+FFFE, U+FFFF): an XML answer holding one is not XML.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+_XML_TYPES = {SPARQL_XML.media_type, RDF_XML.media_type}
+_NO_XML = {kind: tuple(fmt for fmt in formats if fmt.media_type not in _XML_TYPES)
+           for kind, formats in OFFERS.items()}
 
 _POOL_KEY = "lactgraph.querypool"
 _POOL_LOCK = threading.Lock()
@@ -225,8 +234,8 @@ def endpoint() -> Response:
     return _query(operation)
 
 
-def _query(operation: Operation) -> Response:
-    chosen = {kind: _preferred(offers, operation.formats) for kind, offers in OFFERS.items()}
+def _query(operation: Operation, offers: dict[str, tuple[Format, ...]] = OFFERS) -> Response:
+    chosen = {kind: _preferred(formats, operation.formats) for kind, formats in offers.items()}
     pages = {kind for kind, fmt in chosen.items() if fmt is HTML}
     g.sparql_page_query = operation.query if pages else None  # errors then go in the page
     formats = {kind: (_PAGE_SOURCE[kind] if kind in pages else fmt) for kind, fmt in chosen.items()}
@@ -239,7 +248,15 @@ def _query(operation: Operation) -> Response:
             raise
         raise QuerySyntaxError(f"{hint} (the parser: {error})") from None
     if answer.media_type is None:
-        raise NotAcceptable(not_acceptable(OFFERS[answer.kind]))
+        raise NotAcceptable(not_acceptable(offers[answer.kind]))
+    if answer.media_type in _XML_TYPES and (found := _NOT_XML.search(answer.body)):
+        # This answer has no XML form: the client's next choice, if it accepts one.
+        if _preferred(_NO_XML[answer.kind], operation.formats) is None:
+            raise NotAcceptable(not_acceptable(
+                _NO_XML[answer.kind], f"This answer holds the character U+"
+                f"{ord(found.group().decode()):04X}, which XML cannot carry: ask for another "
+                "format."))
+        return _query(operation, _NO_XML)
     if answer.kind in pages:
         response = _page(operation.query, results=_table(answer))
     else:
