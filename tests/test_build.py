@@ -119,6 +119,21 @@ def test_a_folder_without_sources_does_not_empty_the_graph(tmp_path):
     assert (project / "graph" / "lactgraph.ttl").read_bytes() == previous
 
 
+def test_hidden_files_and_folders_in_a_source_folder_are_not_read(tmp_path):
+    """A killed synth's `.pages.partial-*`, an editor's or git's files: once imported, as a
+    second copy of an entry (the build failed) or as a stray one."""
+    project = scratch_project(tmp_path)
+    previous = _build(project)
+    page = (project / "sources" / "mesotherapy.txt").read_text("utf-8")
+    (project / "sources" / ".pages.partial-x1").mkdir()
+    (project / "sources" / ".pages.partial-x1" / "mesotherapy.txt").write_text(page, "utf-8")
+    (project / "sources" / ".other.txt").write_text(page.replace("Mesotherapy", "Other"),
+                                                    "utf-8")
+    result = run_lactgraph("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "graph" / "lactgraph.ttl").read_bytes() == previous
+
+
 def test_a_source_suffix_in_capitals_is_read(tmp_path):
     project = scratch_project(tmp_path)
     previous = _build(project)

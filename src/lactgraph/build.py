@@ -96,10 +96,13 @@ def source_paths(paths: Iterable[Path]) -> list[str]:
 
 def _walk(folder: str) -> Iterator[str]:
     """The sources under a folder in the order their paths sort (name by name), without
-    following links to folders; plain strings and one scandir per folder, as a listing of
-    50,000 files costs a Path and a stat call each otherwise."""
+    following links to folders, and without hidden files and folders (an editor's, a
+    version control's, or a killed synth's `.pages.partial-*`); plain strings and one
+    scandir per folder, as a listing of 50,000 files costs a Path and a stat call each
+    otherwise."""
     with os.scandir(folder) as listing:
-        entries = sorted(listing, key=lambda entry: entry.name)
+        entries = sorted((entry for entry in listing if not entry.name.startswith(".")),
+                         key=lambda entry: entry.name)
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path)
