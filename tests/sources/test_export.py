@@ -414,7 +414,8 @@ def test_a_misspelt_key_refuses_the_record(where: str, key: str, field: str, mea
     holder[key] = holder.pop(meant, "x")
     with pytest.raises(SourceError) as caught:
         read_export_document(document, "terms.jsonl", 2, 2)
-    assert f"field {field}: unknown field; did you mean {meant!r}?" in caught.value.message
+    assert (f"product 7, field {field}: unknown field; did you mean {meant!r}?"
+            in caught.value.message)  # the record's id, not its number (2)
 
 
 def test_other_unknown_keys_are_left_alone() -> None:

@@ -267,10 +267,14 @@ def _digits(number: int) -> str:
 class _Record:
     """One document being read: typed access to its fields, and errors that name them."""
 
-    def __init__(self, path: str, line: int | None, number: int) -> None:
+    def __init__(self, path: str, line: int | None, number: int, document: object) -> None:
         self.path = path
         self.line = line
-        self.label = f"record {number}"
+        # Named by its product id where it has one, whatever else is wrong with it.
+        entry = document.get("producto") if isinstance(document, dict) else None
+        source_id = entry.get("id") if isinstance(entry, dict) else None
+        self.label = (f"product {_digits(source_id)}" if type(source_id) is int
+                      else f"record {number}")
 
     def error(self, field: str, message: str) -> SourceError:
         return SourceError(self.path, self.line, f"{self.label}, field {field}: {message}")
@@ -360,7 +364,7 @@ class _Record:
 
 def read_export_document(document: object, path: str, line: int | None, number: int) -> Product:
     """One `get_term` document as a Product; SourceError naming the record and field."""
-    record = _Record(path, line, number)
+    record = _Record(path, line, number, document)
     top = record.object(document, "(document)", "(document)")
     if "error" in top:
         answer = top["error"]
@@ -374,7 +378,6 @@ def read_export_document(document: object, path: str, line: int | None, number: 
     source_id = record.integer(entry, "id", "producto")
     if source_id is None:
         raise record.error("producto.id", "missing; every product has a numeric id")
-    record.label = f"product {_digits(source_id)}"
     product = Product(
         names=record.names(entry, "producto"),
         source_file=path,
