@@ -255,6 +255,9 @@ def test_the_synth_command_writes_the_same_corpus_and_refuses_to_mix(tmp_path):
                                str(tmp_path / name), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert "wrote 12 made-up entries (seed 5)" in result.stdout
+        out = tmp_path / name
+        assert (f"{out}/export and {out}/pages hold the same entries: build one of them "
+                f"(lactgraph build {out}/pages)") in result.stdout
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*")
                    if p.is_file())
     assert len([f for f in files if f.parts[0] == "pages"]) == 12

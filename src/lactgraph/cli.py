@@ -158,6 +158,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
     print(f"lactgraph: wrote {summary.products} made-up entries (seed {summary.seed}) in "
           f"{summary.files} file(s), {summary.bytes:,} bytes, under {args.output}; levels "
           f"{summary.levels}; {summary.references} shared references")
+    if len(set(args.form or FORMS)) > 1:  # building both would import every entry twice
+        print(f"lactgraph: {args.output / 'export'} and {args.output / 'pages'} hold the same "
+              f"entries: build one of them (lactgraph build {args.output / 'pages'})")
     return EXIT_OK
 
 
