@@ -119,6 +119,25 @@ def test_a_folder_without_sources_does_not_empty_the_graph(tmp_path):
     assert (project / "graph" / "lactgraph.ttl").read_bytes() == previous
 
 
+@pytest.mark.parametrize("sources", [(), ("{project}/sources",)])
+def test_a_build_run_from_elsewhere_publishes_the_same_bytes(tmp_path, monkeypatch, sources):
+    """`lg:importedFrom` was the path as the build saw it: a project built by
+    LACTGRAPH_PROJECT_DIR published "/srv/…/sources/mesotherapy.txt", its machine's own."""
+    project = scratch_project(tmp_path / "project")
+    inside = _build(project)
+    shutil.rmtree(project / "graph")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("LACTGRAPH_PROJECT_DIR", str(project))
+    result = run_lactgraph("build", *(s.format(project=project) for s in sources),
+                           cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert f"built {project / 'graph' / 'lactgraph.ttl'} from 1 entries" in result.stdout
+    assert (project / "graph" / "lactgraph.ttl").read_bytes() == inside
+    assert b'lg:importedFrom "sources/mesotherapy.txt"' in inside
+    assert not list(elsewhere.iterdir())
+
+
 def test_hidden_files_and_folders_in_a_source_folder_are_not_read(tmp_path):
     """A killed synth's `.pages.partial-*`, an editor's or git's files: once imported, as a
     second copy of an entry (the build failed) or as a stray one."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -86,15 +87,32 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     settings = _settings(args)
-    built = build(args.sources or [settings.project_dir / "sources"], settings.graph_path,
-                  settings.shapes_path, settings.ontology_path, settings.base,
-                  mappings=settings.project_dir / "mappings", dumps=not args.no_dumps)
+    project = Path(os.path.abspath(settings.project_dir))
+    sources = [_in(project, path) for path in args.sources] if args.sources else [Path("sources")]
+    graph, shapes, ontology = (_in(project, path) for path in (
+        settings.graph_path, settings.shapes_path, settings.ontology_path))
+    started_in = Path(os.path.abspath("."))
+    try:  # the graph records its sources' paths (lg:importedFrom) as the project's own
+        os.chdir(project)
+    except OSError as error:
+        raise LactgraphError(f"{project}: cannot enter the project folder "
+                             f"({error.strerror})") from None
+    built = build(sources, graph, shapes, ontology, settings.base, mappings=Path("mappings"),
+                  dumps=not args.no_dumps)
     for warning in built.warnings:
         print(f"lactgraph: warning: {warning}", file=sys.stderr)
     warnings = len(built.report.findings)
-    print(f"lactgraph: built {built.path} from {built.products} entries "
-          f"(conforms; {warnings} warning(s): `lactgraph validate {built.path.parent}`)")
+    shown = built.path if project == started_in else project / built.path
+    print(f"lactgraph: built {shown} from {built.products} entries "
+          f"(conforms; {warnings} warning(s): `lactgraph validate {shown.parent}`)")
     return EXIT_OK
+
+
+def _in(project: Path, path: Path) -> Path:
+    """`path` (relative to the working folder) from the project folder: relative where it is
+    inside, so that a build run from elsewhere publishes the same paths."""
+    absolute = Path(os.path.abspath(path))
+    return absolute.relative_to(project) if absolute.is_relative_to(project) else absolute
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
