@@ -1159,7 +1159,7 @@ def _staging(path: Path) -> Path:
 def _publish(staged: dict[Path, Path]) -> None:
     for path, staging in staged.items():
         if path.exists():
-            path.rmdir()  # empty: `_staging` checked
+            path.rmdir()  # empty: `_check_empty` said so
         staging.rename(path)
 
 
