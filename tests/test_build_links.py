@@ -127,6 +127,16 @@ def test_void_describes_each_mapping_set_as_linksets(linked_server):
         Literal(str(WD))
 
 
+def test_the_published_mapping_set_is_tsv_with_one_charset(start_server, project,
+                                                           monkeypatch):
+    """Its Content-Type once said `charset=utf-8; charset=utf-8`."""
+    monkeypatch.setenv("LACTGRAPH_PROJECT_DIR", str(project))
+    server = start_server()
+    response = requests.get(server.url + "mappings/wikidata.sssom.tsv", timeout=10)
+    assert response.headers["Content-Type"] == "text/tab-separated-values; charset=utf-8"
+    assert response.content == (project / "mappings" / "wikidata.sssom.tsv").read_bytes()
+
+
 def test_a_changed_mapping_file_alone_rebuilds_the_links(tmp_path):
     project = scratch_project(tmp_path)
     _mapping_file(project, "wikidata",

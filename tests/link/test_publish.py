@@ -62,7 +62,10 @@ def test_accepted_mappings_become_direct_links(links):
     assert set(links.objects(paracetamol, SKOS.closeMatch)) == {ATC.N02BE01}
     assert (PRODUCT.metformin, SKOS.narrowMatch, CHEBI["6802"]) in links
     assert (PRODUCT.metformin, SCHEMA.sameAs, CHEBI["6802"]) not in links  # not exact
-    assert (REFERENCE, SKOS.exactMatch, WD.Q90000008) in links
+    # an article is the same thing as its Wikidata item, not a skos:Concept (the domain of
+    # skos:exactMatch): it was published with skos:exactMatch
+    assert (REFERENCE, SCHEMA.sameAs, WD.Q90000008) in links
+    assert not list(links.triples((REFERENCE, SKOS.exactMatch, None)))
 
 
 def test_rejected_candidate_and_owl_links_are_never_published(links, tmp_path):
@@ -99,7 +102,9 @@ def test_each_mapping_set_is_described_as_linksets(links):
     assert (wikidata_exact, RDF.type, VOID.Linkset) in links
     assert links.value(wikidata_exact, VOID.subjectsTarget) == DATASET
     assert links.value(wikidata_exact, VOID.linkPredicate) == SKOS.exactMatch
-    assert links.value(wikidata_exact, VOID.triples) == Literal(3)  # ginger's was rejected
+    # ginger's was rejected, the reference's is a schema:sameAs alone
+    assert links.value(wikidata_exact, VOID.triples) == Literal(2)
+    assert links.value(linkset("wikidata-sameAs"), VOID.triples) == Literal(3)
     assert links.value(wikidata_exact, DCTERMS.source) == \
         URIRef(LG + "mappings/wikidata.sssom.tsv")
     assert links.value(wikidata_exact, DCTERMS.license) == \
@@ -110,7 +115,7 @@ def test_each_mapping_set_is_described_as_linksets(links):
         URIRef("https://www.wikidata.org/")
     counts = {str(node).rsplit("#linkset-", 1)[1]: links.value(node, VOID.triples).toPython()
               for node in links.subjects(RDF.type, VOID.Linkset)}
-    assert counts == {"wikidata-exactMatch": 3, "wikidata-sameAs": 3, "chebi-exactMatch": 1,
+    assert counts == {"wikidata-exactMatch": 2, "wikidata-sameAs": 3, "chebi-exactMatch": 1,
                       "chebi-sameAs": 1, "chebi-narrowMatch": 1, "atc-closeMatch": 1,
                       "references-pubmed-sameAs": 1}
     assert links.value(linkset("references-pubmed-sameAs"), VOID.linkPredicate) == \

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lactgraph.errors import SourceError
 from lactgraph.link import prefixes
 from lactgraph.link.sssom import (
     CURIE_COLUMNS,
@@ -134,6 +135,63 @@ def test_each_problem_of_a_file_names_its_line(tmp_path):
     ]
 
 
+def test_identifiers_without_a_prefix_are_problems_not_a_crash(tmp_path):
+    """Once a NoCURIEDelimiterError traceback, from `mappings check` and from the build."""
+    ms = _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "paracetamol\tskos:exactMatch\t\tCHEBI:46195\tsemapv:LexicalMatching\t",
+        "product:paracetamol\tskos:exactMatch\t\t46195\tsemapv:LexicalMatching\t",
+    ])
+    subjects = graph_subjects(read_graph([OUR_GRAPH]))
+    assert lines_of(check_mapping_sets([ms], subjects)) == [
+        (9, "subject_id 'paracetamol' is not a CURIE (prefix:identifier)"),
+        (9, "subject_id 'paracetamol' is not a lactgraph product or reference"),
+        (10, "object_id '46195' is not a CURIE (prefix:identifier)"),
+    ]
+
+
+def test_what_spreadsheets_and_editors_write_is_read_with_the_lines_an_editor_shows(tmp_path):
+    """A byte-order mark made every line a problem (52 for a two-row file); a blank line
+    before the column row, or a U+2028 in a label, shifted or split rows."""
+    path = tmp_path / "chebi.sssom.tsv"
+    columns = COLUMNS.replace("confidence\n", "object_label\n")
+    path.write_text("\ufeff" + HEADER + "\n" + columns
+                    + "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\tx\u2028y\n"
+                    + "product:b\tskos:exactMatch\t\tCHEBI:2\tsemapv:Bogus\t\n", "utf-8")
+    ms = read_mapping_set(path)
+    assert [m.values.get("object_label") for m in ms.mappings] == ["x\u2028y", None]
+    assert lines_of(check_mapping_sets([ms])) == [
+        (11, "mapping_justification 'semapv:Bogus' is not a semapv matching process")]
+    path.write_bytes(HEADER.encode() + COLUMNS.encode()
+                     + "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\tCavitaci"
+                       "\u00f3n\n".encode("cp1252"))
+    with pytest.raises(SourceError) as caught:
+        read_mapping_set(path)
+    assert (caught.value.line, caught.value.message) == (
+        9, "byte 0xf3 is not UTF-8 (save the file as UTF-8)")
+
+
+def test_an_accepted_set_is_one_targets_and_names_its_own_iri(tmp_path):
+    """A set named after no target got a linkset whose target changed from run to run; a
+    candidates header copied unchanged named the set by an IRI never served."""
+    manual = _accepted_set(tmp_path / "manual.sssom.tsv", [
+        "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:ManualMappingCuration\t"])
+    copied = tmp_path / "copied" / "chebi.sssom.tsv"
+    copied.parent.mkdir()
+    copied.write_text(HEADER.replace("mappings/chebi", "mappings/candidates/chebi") + COLUMNS
+                      + "product:b\tskos:exactMatch\t\tCHEBI:2\tsemapv:LexicalMatching\t\n")
+    assert [str(p) for p in check_mapping_sets([manual, read_mapping_set(copied)])] == [
+        f"{manual.path}: an accepted mapping set is one target's: name the file "
+        "<target>.sssom.tsv, the target one of wikidata, chebi, atc, mesh, drugbank, rxnorm, "
+        "unii, pubchem, ncbitaxon, mondo",
+        f"{manual.path}:1: mapping_set_id 'https://w3id.org/lactgraph/mappings/chebi.sssom.tsv'"
+        ": an accepted set is published at <base>mappings/manual.sssom.tsv, which its "
+        "mapping_set_id must be (a copied candidates header keeps the candidates' IRI)",
+        f"{copied}:1: mapping_set_id 'https://w3id.org/lactgraph/mappings/candidates/chebi."
+        "sssom.tsv': an accepted set is published at <base>mappings/chebi.sssom.tsv, which its "
+        "mapping_set_id must be (a copied candidates header keeps the candidates' IRI)",
+    ]
+
+
 def test_header_problems_name_the_header_line(tmp_path):
     path = tmp_path / "chebi.sssom.tsv"
     path.write_text(HEADER.replace("http://purl.obolibrary.org/obo/CHEBI_",
@@ -186,6 +244,21 @@ def test_conflicts_across_accepted_sets_are_reported(tmp_path):
         f"({first.path}:9) and CHEBI:2",
         f"{second.path}:9: product:ginger skos:closeMatch CHEBI:3 is both accepted and "
         f"rejected (see {first.path}:11)",
+    ]
+
+
+def test_a_mapping_accepted_in_two_files_and_a_reference_as_a_concept_are_reported(
+        tmp_path):
+    first = _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "product:ginger\tskos:closeMatch\t\tCHEBI:3\tsemapv:LexicalMatching\t"])
+    second = _accepted_set(tmp_path / "more" / "chebi.sssom.tsv", [
+        "product:ginger\tskos:closeMatch\t\tCHEBI:3\tsemapv:ManualMappingCuration\t",
+        "reference:doe-2001-abc\tskos:closeMatch\t\tCHEBI:4\tsemapv:LexicalMatching\t"])
+    assert [str(p) for p in check_mapping_sets([first, second])
+            if "not declared in the header" not in p.message] == [
+        f"{second.path}:10: predicate_id 'skos:closeMatch': a reference is linked to the "
+        "article it is (skos:exactMatch, published as schema:sameAs), or not at all",
+        f"{second.path}:9: the same mapping as {first.path}:9",
     ]
 
 

@@ -138,8 +138,9 @@ def converter(base: str | None = None) -> curies.Converter:
 
 
 def expand(curie: str, base: str | None = None) -> str | None:
-    """The IRI of a CURIE (any known spelling of its prefix), or None if unknown."""
-    return converter(base).expand(curie)
+    """The IRI of a CURIE (any known spelling of its prefix), or None if unknown or not a
+    CURIE (curies raises on a text without a colon)."""
+    return converter(base).expand(curie) if ":" in curie else None
 
 
 def compress(iri: str, base: str | None = None) -> str | None:
@@ -148,8 +149,9 @@ def compress(iri: str, base: str | None = None) -> str | None:
 
 
 def standardize(curie: str, base: str | None = None) -> str | None:
-    """A CURIE with its canonical prefix ("chebi:1" -> "CHEBI:1"), or None if unknown."""
-    return converter(base).standardize_curie(curie)
+    """A CURIE with its canonical prefix ("chebi:1" -> "CHEBI:1"), or None if unknown or not
+    a CURIE."""
+    return converter(base).standardize_curie(curie) if ":" in curie else None
 
 
 def _bioregistry_record(source: Source, known_records: curies.Converter) -> dict[str, Any]:

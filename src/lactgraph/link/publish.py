@@ -2,8 +2,9 @@
 
 - Every positive row of `mappings/<target>.sssom.tsv` (never `candidates/`) becomes a
   direct link with its SKOS predicate; an exact match also gives `schema:sameAs`, which
-  harvesters read. Never `owl:sameAs` to an outside IRI: it would make our risk levels
-  statements about Wikidata's or ChEBI's resources.
+  harvesters read; a reference's, `schema:sameAs` alone (see below). Never `owl:sameAs`
+  to an outside IRI: it would make our risk levels statements about Wikidata's or
+  ChEBI's resources.
 - A reference with a PMID or a DOI links to its PubMed and DOI IRIs with `schema:sameAs`
   (written with the entry, by `to_rdf`): those identifiers name the article itself
   (`skos:exactMatch` would make an article a `skos:Concept` through the property's
@@ -32,7 +33,7 @@ from ..to_rdf import DCTERMS, FABIO, FOAF, SCHEMA, SKOS
 from . import prefixes
 from .sssom import SUFFIX, MappingSet, MappingsInvalid, check_mapping_sets, read_mapping_set
 from .subjects import graph_subjects
-from .targets import REFERENCE_TARGETS, TARGETS, Target, target_of_curie
+from .targets import REFERENCE_TARGETS, TARGETS, Target
 
 VOID = Namespace(prefixes.vocabulary_prefixes()["void"])
 
@@ -61,7 +62,8 @@ def _links(sets: Iterable[MappingSet], base: str | None) -> dict[tuple[str, URIR
             if not (subject and predicate and target):
                 continue
             triple = (URIRef(subject), URIRef(predicate), URIRef(target))
-            links[(ms.name, triple[1])].append(triple)
+            if not mapping.subject_id.startswith("reference:"):  # an article is no Concept
+                links[(ms.name, triple[1])].append(triple)
             if triple[1] == SKOS.exactMatch:
                 links[(ms.name, SCHEMA.sameAs)].append((triple[0], SCHEMA.sameAs, triple[2]))
     return links
@@ -126,10 +128,7 @@ def linkset_graph(sets: Iterable[MappingSet], base: str | None = None,
     by_name = {ms.name: ms for ms in sets}
     for (name, predicate), triples in sorted(_links(sets, base).items()):
         ms = by_name[name]
-        objects = {target_of_curie(m.object_id) for m in ms.mappings if not m.negated}
-        target = TARGETS.get(name) or next((t for t in objects if t), None)
-        if target is None:
-            continue
+        target = TARGETS[name]  # an accepted set is one target's (`mappings check`)
         node = _linkset(graph, iris, name, predicate, len(set(triples)), target)
         graph.add((node, DCTERMS.title, Literal(f"lactgraph to {target.title} "
                                                 f"({_local(predicate)})", lang="en")))

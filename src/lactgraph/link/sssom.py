@@ -225,16 +225,23 @@ def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
     report every problem of a file at once.
     """
     where = str(path or "<mapping set>")
-    lines = text.splitlines(keepends=True)
+    # Lines as an editor counts them: str.splitlines would also end one at a U+2028 (or a
+    # form feed...) inside a label. A spreadsheet's byte-order mark is not part of the text.
+    parts = text.removeprefix("\ufeff").split("\n")
+    if parts[-1] == "":
+        parts.pop()
+    lines = [f"{part}\n" for part in parts]
     header = []
     for line in lines:
         if not line.startswith("#"):
             break
         header.append(line[1:])
     metadata = _metadata(header, where)
-    body = lines[len(header):]
+    blank = next((n for n, line in enumerate(lines[len(header):]) if line.strip()),
+                 len(lines) - len(header))  # blank lines before the column row
+    body = lines[len(header) + blank:]
     reader = csv.reader(body, delimiter="\t")
-    columns_line = len(header) + 1
+    columns_line = len(header) + blank + 1
     try:
         columns = [c.strip() for c in next(reader)]
     except StopIteration:
@@ -246,7 +253,7 @@ def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
     mapping_set = MappingSet(metadata, [], path, columns, header)
     consumed = reader.line_num
     for cells in reader:
-        line = len(header) + consumed + 1
+        line = columns_line + consumed
         consumed = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
@@ -262,11 +269,15 @@ def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
 def read_mapping_set(path: Path) -> MappingSet:
     """Read one SSSOM/TSV file."""
     try:
-        text = path.read_text("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(str(path), None, "file not found") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SourceError(str(path), None, f"not UTF-8 ({error.reason})") from None
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SourceError(str(path), line, f"byte 0x{data[error.start]:02x} is not UTF-8 "
+                          "(save the file as UTF-8)") from None
     return parse_mapping_set(text, path)
 
 
@@ -431,13 +442,32 @@ def _check_row(ms: MappingSet, mapping: Mapping) -> Iterator[str]:
     confidence = mapping.confidence
     if mapping.get("confidence") and (confidence is None or not 0 <= confidence <= 1):
         yield f"confidence {mapping.get('confidence')!r}: expected a number from 0 to 1"
-    if mapping.object_id and (problem := _check_target(ms, mapping)):
+    if mapping.subject_id.startswith("reference:") and mapping.predicate_id in SKOS_PREDICATES \
+            and mapping.predicate_id != "skos:exactMatch":
+        yield f"predicate_id {mapping.predicate_id!r}: a reference is linked to the article " \
+              "it is (skos:exactMatch, published as schema:sameAs), or not at all"
+    if ":" in mapping.object_id and (problem := _check_target(ms, mapping)):
         yield problem
+
+
+def _check_accepted(ms: MappingSet) -> Iterator[SourceError]:
+    """An accepted set is one target's, published at `<base>mappings/<its file name>`."""
+    if ms.path is None or ms.is_candidates:
+        return
+    if ms.name not in TARGETS:
+        yield ms.where(None, f"an accepted mapping set is one target's: name the file "
+                             f"<target>{SUFFIX}, the target one of {', '.join(TARGETS)}")
+    set_id = str(ms.metadata.get("mapping_set_id") or "")
+    if set_id and not set_id.endswith(f"/mappings/{ms.path.name}"):
+        yield ms.where(ms.header_line("mapping_set_id"), (
+            f"mapping_set_id {set_id!r}: an accepted set is published at "
+            f"<base>mappings/{ms.path.name}, which its mapping_set_id must be (a copied "
+            "candidates header keeps the candidates' IRI)"))
 
 
 def check_mapping_set(ms: MappingSet) -> list[SourceError]:
     """Everything wrong with one file on its own: header, columns, every row."""
-    problems = [*ms.problems, *_check_metadata(ms), *_check_columns(ms)]
+    problems = [*ms.problems, *_check_metadata(ms), *_check_columns(ms), *_check_accepted(ms)]
     seen: dict[tuple[str, ...], int | None] = {}
     for mapping in ms.mappings:
         problems.extend(ms.where(mapping.line, text) for text in _check_row(ms, mapping))
@@ -462,7 +492,10 @@ def check_conflicts(accepted: Iterable[MappingSet]) -> list[SourceError]:
         for mapping in ms.mappings:
             triple = (mapping.subject_id, mapping.predicate_id, mapping.object_id)
             sides = decided.setdefault(triple, {})
-            sides.setdefault(mapping.negated, (ms, mapping))
+            first_said = sides.setdefault(mapping.negated, (ms, mapping))
+            if first_said[0] is not ms:  # the same file's twin is its own check's
+                problems.append(ms.where(mapping.line, f"the same mapping as "
+                                         f"{first_said[0].path}:{first_said[1].line}"))
             other = sides.get(not mapping.negated)
             if other is not None:
                 seen_at = f"{other[0].path}:{other[1].line}"

@@ -12,7 +12,7 @@ from .context import site
 
 blueprint = Blueprint("mappings", __name__)
 
-SSSOM_TSV = "text/tab-separated-values; charset=utf-8"
+SSSOM_TSV = "text/tab-separated-values"  # Flask adds the charset of a text type
 
 
 @blueprint.get("/mappings/<name>.sssom.tsv")
