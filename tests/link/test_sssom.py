@@ -170,6 +170,33 @@ def test_what_spreadsheets_and_editors_write_is_read_with_the_lines_an_editor_sh
         9, "byte 0xf3 is not UTF-8 (save the file as UTF-8)")
 
 
+def test_typed_slots_as_a_spreadsheet_rewrites_them_are_problems(tmp_path):
+    """A date or a number a spreadsheet rewrote ("02/01/2025", "0,9") and values outside an
+    enumeration passed the check and were published; sssom-pydantic refuses them."""
+    path = tmp_path / "chebi.sssom.tsv"
+    path.write_text(HEADER.replace("#license:", "#mapping_date: 02/01/2025\n#license:")
+                    + "subject_id\tpredicate_id\tobject_id\tmapping_justification\t"
+                      "mapping_date\tconfidence\tsimilarity_score\tsubject_type\t"
+                      "mapping_cardinality\n"
+                    + "product:a\tskos:exactMatch\tCHEBI:1\tsemapv:LexicalMatching\t"
+                      "2025-02-30\t0,9\t7\tClass\tone-to-one\n"
+                    + "product:b\tskos:exactMatch\tCHEBI:2\tsemapv:LexicalMatching\t"
+                      "2025-01-02\t0.9\t0.5\towl class\t1:1\n")
+    _, problems = read_and_check([path])
+    assert lines_of(problems) == [
+        (2, "mapping_date '02/01/2025': expected a date as YYYY-MM-DD"),
+        (10, "mapping_date '2025-02-30': expected a date as YYYY-MM-DD"),
+        (10, "confidence '0,9': expected a number from 0 to 1"),
+        (10, "similarity_score '7': expected a number from 0 to 1"),
+        (10, "subject_type 'Class': expected one of owl class, owl object property, owl data "
+             "property, owl annotation property, owl named individual, skos concept, rdfs "
+             "resource, rdfs class, rdfs literal, rdfs datatype, rdf property, composed entity "
+             "expression"),
+        (10, "mapping_cardinality 'one-to-one': expected one of 1:1, 1:n, n:1, 1:0, 0:1, n:n, "
+             "0:0"),
+    ]
+
+
 def test_an_accepted_set_is_one_targets_and_names_its_own_iri(tmp_path):
     """A set named after no target got a linkset whose target changed from run to run; a
     candidates header copied unchanged named the set by an IRI never served."""

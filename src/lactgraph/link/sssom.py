@@ -76,6 +76,16 @@ CURIE_COLUMNS = frozenset((
     "mapping_tool_id", "curation_rule", "subject_match_field", "object_match_field",
     "subject_preprocessing", "object_preprocessing", "issue_tracker_item", "derived_from",
 ))
+# Slots the SSSOM schema types: dates (xsd:date), numbers from 0 to 1, enumerations.
+DATE_SLOTS = frozenset(("mapping_date", "publication_date", "review_date"))
+UNIT_SLOTS = frozenset(("confidence", "similarity_score", "reviewer_agreement"))
+_ENTITY_TYPES = ("owl class", "owl object property", "owl data property",
+                 "owl annotation property", "owl named individual", "skos concept",
+                 "rdfs resource", "rdfs class", "rdfs literal", "rdfs datatype", "rdf property",
+                 "composed entity expression")
+ENUM_SLOTS = {"subject_type": _ENTITY_TYPES, "object_type": _ENTITY_TYPES,
+              "predicate_type": _ENTITY_TYPES,
+              "mapping_cardinality": ("1:1", "1:n", "n:1", "1:0", "0:1", "n:n", "0:0")}
 # Prefixes every SSSOM reader knows, which a curie_map may leave out.
 BUILTIN_PREFIXES = frozenset(("owl", "rdf", "rdfs", "skos", "semapv", "sssom", "xsd", "linkml"))
 # Set-level keys written first, in this order; curie_map always last (it is the longest).
@@ -360,6 +370,10 @@ def _check_metadata(ms: MappingSet) -> Iterator[SourceError]:
         value = ms.metadata.get(key)
         if value and not re.match(r"^https?://\S+$", str(value)):
             yield ms.where(ms.header_line(key), f"{key} {value!r} is not an http(s) IRI")
+    for key, value in ms.metadata.items():
+        if key in DATE_SLOTS | UNIT_SLOTS or key in ENUM_SLOTS:
+            for problem in _check_typed({key: value}):
+                yield ms.where(ms.header_line(key), problem)
     if "curie_map" in ms.metadata and not isinstance(ms.metadata["curie_map"], dict):
         yield ms.where(ms.header_line("curie_map"), "curie_map must map prefixes to IRIs")
     committed = prefixes.prefix_map()
@@ -420,6 +434,36 @@ def _check_target(ms: MappingSet, mapping: Mapping) -> str | None:
     return None
 
 
+def _is_date(text: str) -> bool:
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and \
+            bool(datetime.date.fromisoformat(text))
+    except ValueError:  # 2025-02-30
+        return False
+
+
+def _is_unit_number(text: str) -> bool:
+    try:
+        return 0 <= float(text) <= 1
+    except ValueError:
+        return False
+
+
+def _check_typed(values: dict[str, Any]) -> Iterator[str]:
+    """The slots the SSSOM schema types, as a spreadsheet may have rewritten them
+    ("02/01/2025", "0,9"): a date, a number from 0 to 1, a value of an enumeration."""
+    for column, value in values.items():
+        text = str(value).strip()
+        if not text:
+            continue
+        if column in DATE_SLOTS and not _is_date(text):
+            yield f"{column} {text!r}: expected a date as YYYY-MM-DD"
+        elif column in UNIT_SLOTS and not _is_unit_number(text):
+            yield f"{column} {text!r}: expected a number from 0 to 1"
+        elif column in ENUM_SLOTS and text not in ENUM_SLOTS[column]:
+            yield f"{column} {text!r}: expected one of {', '.join(ENUM_SLOTS[column])}"
+
+
 def _check_row(ms: MappingSet, mapping: Mapping) -> Iterator[str]:
     for column in REQUIRED_COLUMNS:
         if not mapping.get(column):
@@ -439,9 +483,7 @@ def _check_row(ms: MappingSet, mapping: Mapping) -> Iterator[str]:
     if mapping.justification and mapping.justification not in JUSTIFICATIONS:
         yield f"mapping_justification {mapping.justification!r} is not a semapv matching " \
               "process"
-    confidence = mapping.confidence
-    if mapping.get("confidence") and (confidence is None or not 0 <= confidence <= 1):
-        yield f"confidence {mapping.get('confidence')!r}: expected a number from 0 to 1"
+    yield from _check_typed(mapping.values)
     if mapping.subject_id.startswith("reference:") and mapping.predicate_id in SKOS_PREDICATES \
             and mapping.predicate_id != "skos:exactMatch":
         yield f"predicate_id {mapping.predicate_id!r}: a reference is linked to the article " \
