@@ -197,6 +197,15 @@ def test_typed_slots_as_a_spreadsheet_rewrites_them_are_problems(tmp_path):
     ]
 
 
+def test_a_header_key_given_twice_is_a_problem_not_the_last_one_silently(tmp_path):
+    path = tmp_path / "chebi.sssom.tsv"
+    path.write_text(HEADER.replace("#curie_map:", "#license: https://creativecommons.org/"
+                                   "licenses/by/4.0/\n#curie_map:") + COLUMNS)
+    _, problems = read_and_check([path])
+    assert lines_of(problems) == [
+        (3, "the header is not YAML: 'license' is given twice (YAML keys are unique)")]
+
+
 def test_an_accepted_set_is_one_targets_and_names_its_own_iri(tmp_path):
     """A set named after no target got a linkset whose target changed from run to run; a
     candidates header copied unchanged named the set by an IRI never served."""

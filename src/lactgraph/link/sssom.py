@@ -213,9 +213,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML keys are unique (YAML 1.2, 3.2.1.1); PyYAML keeps the last of two silently, so
+    that a second `license` or `curie_map` replaced the first without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[object] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice (YAML keys are unique)",
+                    key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _metadata(header: list[str], path: str) -> dict[str, Any]:
     try:
-        metadata = yaml.safe_load(textwrap.dedent("".join(header))) if header else {}
+        text = textwrap.dedent("".join(header))
+        metadata = yaml.load(text, Loader=_UniqueKeys) if header else {}  # a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
