@@ -127,14 +127,27 @@ def test_void_describes_each_mapping_set_as_linksets(linked_server):
         Literal(str(WD))
 
 
-def test_the_published_mapping_set_is_tsv_with_one_charset(start_server, project,
-                                                           monkeypatch):
-    """Its Content-Type once said `charset=utf-8; charset=utf-8`."""
-    monkeypatch.setenv("LACTGRAPH_PROJECT_DIR", str(project))
-    server = start_server()
-    response = requests.get(server.url + "mappings/wikidata.sssom.tsv", timeout=10)
+def test_the_server_publishes_the_mapping_sets_the_build_made_the_links_from(
+        linked_server, project):
+    """It served `mappings/` as it was at the request: a set the build refused, or one
+    edited since the build, was published beside links made from something else; and a
+    server given --graph found none. The Content-Type once said its charset twice."""
+    url = linked_server.url + "mappings/"
+    response = requests.get(url + "wikidata.sssom.tsv", timeout=10)
     assert response.headers["Content-Type"] == "text/tab-separated-values; charset=utf-8"
-    assert response.content == (project / "mappings" / "wikidata.sssom.tsv").read_bytes()
+    built = (project / "mappings" / "wikidata.sssom.tsv").read_bytes()
+    assert response.content == built
+    unbuilt = project / "mappings" / "mondo.sssom.tsv"
+    unbuilt.write_text("#curie_map: [not yaml\n", "utf-8")
+    (project / "mappings" / "wikidata.sssom.tsv").write_bytes(built + b"product:x\n")
+    try:
+        assert requests.get(url + "mondo.sssom.tsv", timeout=10).status_code == 404
+        assert requests.get(url + "wikidata.sssom.tsv", timeout=10).content == built
+    finally:
+        unbuilt.unlink()
+        (project / "mappings" / "wikidata.sssom.tsv").write_bytes(built)
+    assert sorted(p.name for p in (project / "graph" / "mappings").iterdir()) == [
+        "mesh.sssom.tsv", "wikidata.sssom.tsv"]
 
 
 def test_a_changed_mapping_file_alone_rebuilds_the_links(tmp_path):
@@ -153,6 +166,11 @@ def test_a_changed_mapping_file_alone_rebuilds_the_links(tmp_path):
                                        f'FILTER(STRSTARTS(STR(?o), "{WD}")) }}')
     assert [(str(r["p"]), str(r["o"])) for r in rows] == [(str(SKOS.closeMatch),
                                                            str(WD.Q1057531))]
+    published = project / "graph" / "mappings" / "wikidata.sssom.tsv"
+    assert published.read_bytes() == (project / "mappings" / "wikidata.sssom.tsv").read_bytes()
+    (project / "mappings" / "wikidata.sssom.tsv").unlink()
+    _build(project)
+    assert not published.exists()  # a set no longer accepted is no longer published
 
 
 def test_a_mapping_to_an_entry_the_graph_lacks_stops_the_build(tmp_path):

@@ -13,8 +13,9 @@ shapes. It scales to tens of thousands of entries:
 - the graph is loaded into a persistent Oxigraph store beside graph/ and validated there,
   the shapes compiled to SPARQL (`shacl_sparql.py`), the store kept for
   `lactgraph serve` (`generations.py`);
-- the accepted mappings become `graph/links.ttl` (`links.py`), and the bulk dumps are
-  written into graph/dumps/ once the new graph is in place (`dumps.py`);
+- the accepted mappings become `graph/links.ttl` (`links.py`), and the sets they come
+  from are copied into graph/mappings/ to be published; the bulk dumps are written into
+  graph/dumps/ once the new graph is in place (`dumps.py`);
 - after a change, only the units of the changed entries are rewritten in the Turtle and
   the store, and only the entities whose checks read them are validated again; the result
   is the one a full build gives (tests/test_incremental.py).
@@ -40,7 +41,7 @@ from .errors import LactgraphError, SourceError
 from .generations import BuildState, build_lock, trash_emptied
 from .iris import IriScheme
 from .jsonld_context import context
-from .links import LINKS_FILE
+from .links import LINKS_FILE, publish_mapping_sets
 from .merge import merge_products
 from .readers import READERS, read_source
 from .records import Product
@@ -198,6 +199,7 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
             cache.prune(keys)  # (the state of an unchanged graph still names its sources)
     if not outcome.report.conforms:
         raise ValidationFailed(outcome.report)
+    publish_mapping_sets(publication.links.mappings, graph_dir)
     if dumps:
         _write_dumps(graph_dir, [graph_dir / GRAPH_FILE, graph_dir / LINKS_FILE], base,
                      changed=outcome.mode != "unchanged", jobs=jobs)

@@ -19,12 +19,14 @@ from .entries import turtle_prefixes
 from .iris import IriScheme
 from .link.prefixes import expand, identifier_prefixes
 from .link.publish import accepted_sets, links_graph
-from .rdfio import IRI_CHARACTER
+from .link.sssom import SUFFIX
+from .rdfio import IRI_CHARACTER, write_atomically
 from .store.oxigraph import publish_turtle
 from .to_rdf import FABIO, SCHEMA
 from .turtle import TermWriter, blocks, header
 
 LINKS_FILE = "links.ttl"
+MAPPINGS_FOLDER = "mappings"  # in graph/: the accepted sets the links were built from
 _IRIREF = re.compile(f"{IRI_CHARACTER}+")
 
 # Both anchored on what is few (the subjects the mappings name, the sameAs links) rather
@@ -77,3 +79,22 @@ class LinksFile:
         text = self.text(store, data_graph)
         publish_turtle(store, self.graph, text, staged)
         return text != self.current()
+
+
+def publish_mapping_sets(mappings: Path, graph_dir: Path) -> None:
+    """Copy the accepted mapping sets the build checked and turned into links into
+    `graph_dir/mappings/`, which the server publishes: what it serves is then what the
+    links and their linksets (`dcterms:source`) were made from, not a file edited since, or
+    refused by a build."""
+    accepted = {path.name: path.read_bytes()
+                for path in sorted(mappings.glob(f"*{SUFFIX}")) if path.is_file()}
+    folder = graph_dir / MAPPINGS_FOLDER
+    if not accepted and not folder.is_dir():
+        return
+    for name, data in accepted.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            write_atomically(path, data)
+    for path in folder.glob(f"*{SUFFIX}"):
+        if path.name not in accepted:
+            path.unlink()

@@ -1,13 +1,16 @@
 """The accepted SSSOM mapping sets, served as they are (each linkset's dcterms:source).
 
-Only the top level of `mappings/` is published: machine candidates under
-`mappings/candidates/` are not reviewed and are never served.
+What is served is what the last build checked and made the links from, copied into
+`<graph>/mappings/` (`links.publish_mapping_sets`): not `mappings/` as it is now, which a
+curator may have edited, or filled with a file a build refused. Machine candidates under
+`mappings/candidates/` are not reviewed and are never copied.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, send_from_directory
 
+from ..links import MAPPINGS_FOLDER
 from .context import site
 
 blueprint = Blueprint("mappings", __name__)
@@ -17,7 +20,7 @@ SSSOM_TSV = "text/tab-separated-values"  # Flask adds the charset of a text type
 
 @blueprint.get("/mappings/<name>.sssom.tsv")
 def mapping_set(name: str) -> Response:
-    folder = (site().settings.project_dir / "mappings").resolve()
+    folder = (site().settings.graph_path / MAPPINGS_FOLDER).resolve()
     try:
         found = (folder / f"{name}.sssom.tsv").is_file()
     except OSError:  # e.g. a name longer than the file system allows
