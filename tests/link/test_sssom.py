@@ -135,20 +135,6 @@ def test_each_problem_of_a_file_names_its_line(tmp_path):
     ]
 
 
-def test_identifiers_without_a_prefix_are_problems_not_a_crash(tmp_path):
-    """Once a NoCURIEDelimiterError traceback, from `mappings check` and from the build."""
-    ms = _accepted_set(tmp_path / "chebi.sssom.tsv", [
-        "paracetamol\tskos:exactMatch\t\tCHEBI:46195\tsemapv:LexicalMatching\t",
-        "product:paracetamol\tskos:exactMatch\t\t46195\tsemapv:LexicalMatching\t",
-    ])
-    subjects = graph_subjects(read_graph([OUR_GRAPH]))
-    assert lines_of(check_mapping_sets([ms], subjects)) == [
-        (9, "subject_id 'paracetamol' is not a CURIE (prefix:identifier)"),
-        (9, "subject_id 'paracetamol' is not a lactgraph product or reference"),
-        (10, "object_id '46195' is not a CURIE (prefix:identifier)"),
-    ]
-
-
 def test_what_spreadsheets_and_editors_write_is_read_with_the_lines_an_editor_shows(tmp_path):
     """A byte-order mark made every line a problem (52 for a two-row file); a blank line
     before the column row, or a U+2028 in a label, shifted or split rows."""
@@ -299,12 +285,19 @@ def test_a_mapping_accepted_in_two_files_and_a_reference_as_a_concept_are_report
 
 
 def test_subjects_must_be_products_or_references_of_the_graph(tmp_path):
+    """An identifier without a prefix (lines 11 and 12) was a NoCURIEDelimiterError
+    traceback, from `mappings check` and from the build."""
     ms = _accepted_set(tmp_path / "chebi.sssom.tsv", [
         "product:paracetamol\tskos:exactMatch\t\tCHEBI:46195\tsemapv:LexicalMatching\t",
         "product:aspirin\tskos:exactMatch\t\tCHEBI:15365\tsemapv:LexicalMatching\t",
+        "paracetamol\tskos:exactMatch\t\tCHEBI:46195\tsemapv:LexicalMatching\t",
+        "product:paracetamol\tskos:closeMatch\t\t46195\tsemapv:LexicalMatching\t",
     ])
     subjects = graph_subjects(read_graph([OUR_GRAPH]))
     assert lines_of(check_mapping_sets([ms], subjects)) == [
+        (11, "subject_id 'paracetamol' is not a CURIE (prefix:identifier)"),
+        (11, "subject_id 'paracetamol' is not a lactgraph product or reference"),
+        (12, "object_id '46195' is not a CURIE (prefix:identifier)"),
         (10, "subject product:aspirin is not a product or reference of the graph")]
 
 
