@@ -147,6 +147,14 @@ def test_what_spreadsheets_and_editors_write_is_read_with_the_lines_an_editor_sh
     assert [m.values.get("object_label") for m in ms.mappings] == ["x\u2028y", None]
     assert lines_of(check_mapping_sets([ms])) == [
         (11, "mapping_justification 'semapv:Bogus' is not a semapv matching process")]
+    quoted = "".join('"' + line.replace('"', '""') + '"\n' if line.startswith("#") else
+                     "\t".join(f'"{cell}"' for cell in line.split("\t")) + "\n" if line
+                     else "\n"
+                     for line in path.read_text("utf-8").lstrip("\ufeff").split("\n")[:-1])
+    path.write_text(quoted, "utf-8")  # LibreOffice's "quote all text cells"
+    again = read_mapping_set(path)
+    assert again.metadata == ms.metadata and [m.values for m in again.mappings] == [
+        m.values for m in ms.mappings]
     path.write_bytes(HEADER.encode() + COLUMNS.encode()
                      + "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\tCavitaci"
                        "\u00f3n\n".encode("cp1252"))

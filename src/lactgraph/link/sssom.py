@@ -260,6 +260,8 @@ def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
     lines = [f"{part}\n" for part in parts]
     header = []
     for line in lines:
+        if line.startswith('"#'):  # a spreadsheet that quotes every text cell
+            line = next(csv.reader([line], delimiter="\t"))[0] + "\n"
         if not line.startswith("#"):
             break
         header.append(line[1:])
