@@ -78,6 +78,11 @@ class Server:
     timeout: float = 600.0  # seconds one request may take (a large PUT or MOVE)
 
 
+# Triples per SPARQL Update request. Virtuoso 7.2 refuses 5,000 ("SP030 ... memory
+# exhausted") and 2,000 ("SP031 ... more than 10000 lines of code"); 1,000 loads.
+BATCH_SIZE = 1000
+
+
 @dataclass(frozen=True)
 class Part:
     """A named graph to replace and the files whose merge it will hold."""
@@ -240,7 +245,7 @@ def switch_update(moves: dict[str, str | None], data_graph: str, version: str) -
     return " ;\n".join(operations)
 
 
-def push(parts: Sequence[Part], server: Server, batch_size: int = 5000,
+def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
          say: Say | None = None) -> Pushed:
     """Replace the parts' graphs on the server (the first part is the data graph)."""
     say = say or (lambda line: print(f"lactgraph: push: {line}", file=sys.stderr, flush=True))
@@ -309,8 +314,9 @@ def add_push_command(commands: argparse._SubParsersAction) -> None:
                        help="named graph of the data (<base>graph/lactgraph)")
     push_.add_argument("--user", help=f"user name; the password is read from "
                                       f"{PASSWORD_VARIABLE}")
-    push_.add_argument("--batch-size", type=whole_number(1), default=5000,
-                       help="triples per SPARQL Update request without --graph-store (5000)")
+    push_.add_argument("--batch-size", type=whole_number(1), default=BATCH_SIZE,
+                       help="triples per SPARQL Update request without --graph-store "
+                            f"({BATCH_SIZE})")
     push_.add_argument("--timeout", type=number(0, allowed=False), default=600.0,
                        help="seconds one request may take (600)")
     push_.add_argument("--graph-dir", type=Path, help="folder of the built graph (./graph)")

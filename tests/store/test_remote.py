@@ -16,7 +16,14 @@ from rdflib.collection import Collection
 from lactgraph.config import Settings
 from lactgraph.errors import LactgraphError
 from lactgraph.iris import UrlMapper
-from lactgraph.push import Server, add_push_command, batches, dataset_parts, push
+from lactgraph.push import (
+    BATCH_SIZE,
+    Server,
+    add_push_command,
+    batches,
+    dataset_parts,
+    push,
+)
 from lactgraph.rdfio import read_graph
 from lactgraph.store.querypool import QueryJob, QueryRefused, QuerySyntaxError, execute
 from lactgraph.store.remote import (
@@ -180,6 +187,24 @@ def test_each_push_gets_its_name_index_and_the_cache_keeps_two(virtuoso, pushed,
         gathered.append(sorted(cache.glob("search-*.sqlite")))
     assert [len(files) for files in gathered] == [1, 2, 2]
     assert gathered[0][0] not in gathered[2]  # the oldest went; the one before stays
+
+
+def test_the_default_batch_size_loads_a_generated_graph_into_virtuoso(virtuoso, tmp_path):
+    """With the old default (5,000 triples a request) Virtuoso refused the first batch of
+    any graph past it: "SP030 ... memory exhausted"."""
+    from lactgraph.build import import_sources
+    from lactgraph.synth import write_corpus
+
+    write_corpus(40, 2, tmp_path / "corpus", forms=("pages",))
+    imported = import_sources([tmp_path / "corpus" / "pages"], IRIS.base)
+    assert not imported.errors and len(imported.graph) > 3 * BATCH_SIZE
+    folder = tmp_path / "graph"
+    folder.mkdir()
+    imported.graph.serialize(folder / "lactgraph.ttl", format="turtle")
+    target = f"{IRIS.base}graph/default-batches"
+    pushed = push(dataset_parts(Settings(project_dir=ROOT, graph_dir=folder), target),
+                  loader(virtuoso, graph_store=False), say=quiet)
+    assert pushed.triples[target] == len(imported.graph)
 
 
 def test_sparql_update_batches_give_the_same_graphs_as_the_graph_store(
