@@ -33,6 +33,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import sys
 import time
 import urllib.error
@@ -294,7 +295,20 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.user and password is None:
         raise LactgraphError(f"--user {args.user}: set the password in {PASSWORD_VARIABLE}")
     server = Server(args.endpoint, args.graph_store, args.user, password, args.timeout)
-    pushed = push(dataset_parts(settings, args.graph_iri), server, args.batch_size)
+    stopped_by: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:  # `kill PID`: as Ctrl-C, staging dropped
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        pushed = push(dataset_parts(settings, args.graph_iri), server, args.batch_size)
+    except KeyboardInterrupt:
+        print("lactgraph: push: interrupted; its staging graphs were dropped", file=sys.stderr)
+        return 128 + (stopped_by[0] if stopped_by else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"lactgraph: pushed {sum(pushed.triples.values())} triples into "
           f"{len(pushed.triples)} graphs at {args.endpoint} ({pushed.version})")
     return 0

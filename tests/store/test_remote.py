@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
@@ -254,6 +255,34 @@ def test_the_push_command_reads_the_password_from_the_environment(virtuoso, push
     assert args.run(args) == 0
     assert f"pushed {sum(pushed.triples.values())} triples into 3 graphs" in \
         capsys.readouterr().out
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_a_push_stopped_midway_drops_its_staging_graphs_and_says_so(virtuoso, signal_number):
+    """`kill PID` (SIGTERM) left the staging graphs on the server and said nothing; Ctrl-C
+    dropped them, silently."""
+    target = f"{IRIS.base}graph/stopped-push"
+    command = [sys.executable, "-m", "lactgraph", "push", "--endpoint", virtuoso.sparql_auth,
+               "--user", USER, "--batch-size", "10", "--graph", target]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "LACTGRAPH_SPARQL_PASSWORD": PASSWORD})
+    try:
+        for line in process.stderr:
+            if "batch 3:" in line:
+                process.send_signal(signal_number)
+                break
+        errors = process.stderr.read()
+        assert process.wait(timeout=60) == 128 + signal_number
+    finally:
+        process.kill()
+        process.wait()
+    assert errors.splitlines()[-1] == (
+        "lactgraph: push: interrupted; its staging graphs were dropped")
+    answer = requests.get(virtuoso.sparql, timeout=30, params={"query": (
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+        f'FILTER(STRSTARTS(STR(?g), "{target}")) }}')},
+        headers={"Accept": "application/sparql-results+json"})
+    assert answer.json()["results"]["bindings"] == []  # no staging graph, no target
 
 
 # --- the Store interface: the same answers as the embedded store ------------------------
