@@ -360,9 +360,10 @@ def test_public_construct_is_isomorphic_and_cut_at_the_row_cap(remote, embedded)
     assert cut.body.startswith(b"# Truncated")
 
 
-def test_a_query_the_server_cannot_parse_is_the_client_s_error(remote):
-    with pytest.raises(QuerySyntaxError, match="HTTP 400"):
+def test_a_query_the_server_cannot_parse_is_the_client_s_error(remote, virtuoso):
+    with pytest.raises(QuerySyntaxError, match="the SPARQL server: HTTP 400") as refused:
         remote.run(QueryJob("SELECT * WHERE { ?s ?p }", FORMATS))
+    assert virtuoso.url not in str(refused.value)  # an internal address, once in the answer
     with pytest.raises(RemoteError) as raised:
         remote.select("SELECT * WHERE { ?s ?p }")
     assert raised.value.status == 400

@@ -375,14 +375,19 @@ class RemoteStore(Store):
                 result = ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
             return execute(_Answered(result), job)
         except RemoteTimeout as error:
-            raise QueryTimeout(str(error), max(1, math.ceil(self.query_timeout))) from None
+            raise QueryTimeout(self._public(error), max(1, math.ceil(self.query_timeout))
+                               ) from None
         except RemoteError as error:
             if error.status == 400:
-                raise QuerySyntaxError(str(error)) from None
-            raise QueryFailed(str(error)) from None
+                raise QuerySyntaxError(self._public(error)) from None
+            raise QueryFailed(self._public(error)) from None
         except (SyntaxError, ValueError) as error:
-            raise QueryFailed(f"{self.endpoint}: an answer that does not parse ({error})"
-                              ) from None
+            raise QueryFailed(f"the SPARQL server's answer does not parse ({error})") from None
+
+    def _public(self, error: Exception) -> str:
+        """An error for the public endpoint's client: the server's own address (internal,
+        as docs/deployment.md has it) is not theirs to know."""
+        return str(error).replace(self.endpoint, "the SPARQL server")
 
     # Versions.
 
