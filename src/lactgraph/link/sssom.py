@@ -389,10 +389,9 @@ def _check_metadata(ms: MappingSet) -> Iterator[SourceError]:
         value = ms.metadata.get(key)
         if value and not re.match(r"^https?://\S+$", str(value)):
             yield ms.where(ms.header_line(key), f"{key} {value!r} is not an http(s) IRI")
-    for key, value in ms.metadata.items():
-        if key in DATE_SLOTS | UNIT_SLOTS or key in ENUM_SLOTS:
-            for problem in _check_typed({key: value}):
-                yield ms.where(ms.header_line(key), problem)
+    for key, value in ms.metadata.items():  # the typed slots a header may set
+        for problem in _check_typed({key: value}):
+            yield ms.where(ms.header_line(key), problem)
     if "curie_map" in ms.metadata and not isinstance(ms.metadata["curie_map"], dict):
         yield ms.where(ms.header_line("curie_map"), "curie_map must map prefixes to IRIs")
     committed = prefixes.prefix_map()
