@@ -33,6 +33,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -82,6 +83,10 @@ class Server:
 # Triples per SPARQL Update request. Virtuoso 7.2 refuses 5,000 ("SP030 ... memory
 # exhausted") and 2,000 ("SP031 ... more than 10000 lines of code"); 1,000 loads.
 BATCH_SIZE = 1000
+# A deadlocked transaction is rolled back whole, so sending the request again is safe.
+DEADLOCK_TRIES = 3
+DEADLOCK_PAUSE = 1.0  # seconds, times the try's number
+_DEADLOCK = re.compile(r"\b40001\b")  # SQLSTATE: serialization failure (Virtuoso's SR172)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,39 @@ def dataset_parts(settings: Settings, data_graph: str | None = None) -> list[Par
             Part(ontology, (settings.ontology_path,)), Part(shapes, (settings.shapes_path,))]
 
 
+class _Deadlocked(LactgraphError):
+    """The server rolled the request's transaction back; it may succeed if sent again."""
+
+
+class _DigestUpFront(urllib.request.HTTPDigestAuthHandler):
+    """Digest auth that answers a host's last challenge up front, in the request itself.
+
+    urllib's own handler sends each request bare and sends it again to answer the 401. With a
+    large body Virtuoso answers 401 and closes the connection while the body is still on its
+    way, and the client sees "connection reset", not the challenge."""
+
+    def __init__(self, passwords: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(passwords)
+        self.challenges: dict[str, dict[str, str]] = {}  # host -> its last challenge
+
+    def retry_http_digest_auth(self, req: urllib.request.Request, auth: str
+                               ) -> object:  # a response, or None: no answer to give
+        _, challenge = auth.split(" ", 1)
+        self.challenges[req.host] = urllib.request.parse_keqv_list(
+            filter(None, urllib.request.parse_http_list(challenge)))
+        return super().retry_http_digest_auth(req, auth)
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        challenge = self.challenges.get(req.host)
+        if challenge and not req.has_header(self.auth_header):
+            answer = self.get_authorization(req, challenge)
+            if answer:
+                req.add_unredirected_header(self.auth_header, f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+
 class _Http:
     """Requests to the server, with Digest or Basic auth (whichever it asks for)."""
 
@@ -114,13 +152,26 @@ class _Http:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url in filter(None, (server.endpoint, server.graph_store)):
                 passwords.add_password(None, url, server.user, server.password or "")
-            handlers = [urllib.request.HTTPDigestAuthHandler(passwords),
+            handlers = [_DigestUpFront(passwords),
                         urllib.request.HTTPBasicAuthHandler(passwords)]
         self.opener = urllib.request.build_opener(*handlers)
         self.server = server
 
     def send(self, method: str, url: str, body: bytes, content_type: str,
              accept: str = "*/*") -> bytes:
+        """The server's answer. A request it rolled back for a deadlock (SQL state 40001,
+        which Virtuoso's parallel loader can get into on its own) is sent again."""
+        for attempt in range(1, DEADLOCK_TRIES + 1):
+            try:
+                return self._send_once(method, url, body, content_type, accept)
+            except _Deadlocked as deadlocked:
+                if attempt == DEADLOCK_TRIES:
+                    raise LactgraphError(f"{deadlocked} ({attempt} tries)") from None
+                time.sleep(DEADLOCK_PAUSE * attempt)
+        raise AssertionError("unreachable")
+
+    def _send_once(self, method: str, url: str, body: bytes, content_type: str,
+                   accept: str) -> bytes:
         request = urllib.request.Request(url, data=body, method=method, headers={
             "Content-Type": content_type, "Accept": accept})
         try:
@@ -145,7 +196,8 @@ class _Http:
                    else f"no credentials (give --user and set {PASSWORD_VARIABLE})")
             return LactgraphError(f"{url}: the server refused {who} (HTTP {error.code}) "
                                   f"{message}".rstrip())
-        return LactgraphError(f"{url}: HTTP {error.code} {error.reason}: {message}")
+        refusal = _Deadlocked if _DEADLOCK.search(message) else LactgraphError
+        return refusal(f"{url}: HTTP {error.code} {error.reason}: {message}")
 
     def update(self, text: str) -> None:
         self.send("POST", self.server.endpoint, urlencode({"update": text}).encode(), FORM)
@@ -162,8 +214,11 @@ class _Http:
                                  f"{graph} from its answer") from None
 
     def put(self, graph_store: str, graph: str, data: bytes) -> None:
+        """Two PUTs: an empty one gets the server's challenge, if any, with a body small
+        enough to send twice; the data's then answers it up front (_DigestUpFront)."""
         url = f"{graph_store}?{urlencode({'graph': graph})}"
-        self.send("PUT", url, data, "application/n-triples")
+        for body in (b"", data):
+            self.send("PUT", url, body, "application/n-triples")
 
 
 def batches(graph: Graph, size: int) -> Iterator[list[tuple]]:
