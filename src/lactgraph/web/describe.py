@@ -47,30 +47,37 @@ def _prologue(iris: IriScheme) -> str:
 
 
 def _core_query(iri: str, iris: IriScheme) -> str:
-    """The entity's own triples, its sub-resources and lists, its references, inbound links."""
+    """The entity's own triples, its sub-resources and lists, its references, inbound links.
+
+    Shaped for Virtuoso's planner as well as Oxigraph's: a node found by one pattern has its
+    triples read in an OPTIONAL, which Virtuoso evaluates after what binds the node (as a
+    plain join it read `?s ?p ?o` first: 0.4 s a product, not 0.07); and `isIRI`, not
+    `!isBlank`, which it tested on every triple of the store."""
     hashes = f'"{iri}#"'
     cited = f"<{iri}> cito:citesAsEvidence|(lg:bibliography/rdf:rest*/rdf:first)"
     return _prologue(iris) + f"""
 CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
   UNION {{ ?s ?p <{iri}> . BIND(<{iri}> AS ?o)
-           FILTER(!isBlank(?s) && !STRSTARTS(STR(?s), "{iris.dataset}#")) }}
+           FILTER(isIRI(?s) && !STRSTARTS(STR(?s), "{iris.dataset}#")) }}
   UNION {{ {{ <{iri}> ?link ?s }} UNION {{ ?s ?link <{iri}> }}
-           FILTER(isIRI(?s) && STRSTARTS(STR(?s), {hashes})) ?s ?p ?o }}
-  UNION {{ <{iri}> ?link ?head . FILTER(isBlank(?head)) ?head rdf:rest* ?s . ?s ?p ?o }}
-  UNION {{ {cited} ?s . ?s ?p ?o FILTER(?p != bibo:authorList) }}
+           FILTER(isIRI(?s) && STRSTARTS(STR(?s), {hashes})) OPTIONAL {{ ?s ?p ?o }} }}
+  UNION {{ <{iri}> ?link ?head . FILTER(isBlank(?head)) ?head rdf:rest* ?s .
+           OPTIONAL {{ ?s ?p ?o }} }}
+  UNION {{ {cited} ?s . OPTIONAL {{ ?s ?p ?o FILTER(?p != bibo:authorList) }} }}
 }}"""
 
 
 def _authors_query(references: list[str], iris: IriScheme) -> str:
     """The author lists of the given references, each list whole in this one answer (a
     remote store labels blank nodes per answer). Asked apart: inside the core query, the
-    same pattern made Oxigraph walk every list of the graph, 90 ms at 50,000 products."""
+    same pattern made Oxigraph walk every list of the graph, 90 ms at 50,000 products. The
+    OPTIONAL as in `_core_query`: as a join, Virtuoso took up to 6 s for 30 references."""
     values = " ".join(f"<{reference}>" for reference in references)
     return _prologue(iris) + f"""
 CONSTRUCT {{ ?ref bibo:authorList ?head . ?s ?p ?o }} WHERE {{
   VALUES ?ref {{ {values} }}
-  ?ref bibo:authorList ?head . ?head rdf:rest* ?s . ?s ?p ?o
+  ?ref bibo:authorList ?head . ?head rdf:rest* ?s . OPTIONAL {{ ?s ?p ?o }}
 }}"""
 
 
