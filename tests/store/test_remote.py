@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,9 +30,16 @@ from lactgraph.push import (
     push,
 )
 from lactgraph.rdfio import read_graph
-from lactgraph.store.querypool import QueryJob, QueryRefused, QuerySyntaxError, execute
+from lactgraph.store.querypool import (
+    QueryJob,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    execute,
+)
 from lactgraph.store.remote import (
     EMPTY_GRAPH,
+    VIRTUOSO_OVERRUN,
     RemoteError,
     RemoteStore,
     dataset_graphs,
@@ -417,6 +425,19 @@ def test_a_query_the_server_cannot_parse_is_the_client_s_error(remote, virtuoso)
     with pytest.raises(RemoteError) as raised:
         remote.select("SELECT * WHERE { ?s ?p }")
     assert raised.value.status == 400
+
+
+def test_a_public_query_past_its_time_is_stopped_by_the_server(virtuoso, pushed):
+    """This client gave up in time (503), but the query ran on in Virtuoso up to Virtuoso's
+    own limit: 13 s more on a graph of 200 products, both cores busy."""
+    store = RemoteStore(virtuoso.sparql, dataset_graphs(IRIS), query_timeout=1)
+    assert store.version()  # as a web worker asks when it starts: the server is Virtuoso
+    endless = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+               "FILTER(STRLEN(CONCAT(STR(?c), STR(?f), STR(?i))) > 0) }")
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="the server stopped the query when its time"):
+        store.run(QueryJob(endless, FORMATS))
+    assert time.monotonic() - started < 1 + VIRTUOSO_OVERRUN
 
 
 def test_a_closed_port_is_a_clear_error():
