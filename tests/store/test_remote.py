@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
-from rdflib import RDFS, BNode, Graph, Literal, URIRef
+from rdflib import RDFS, VOID, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
 from lactgraph.config import Settings
@@ -494,6 +494,20 @@ def test_void_gives_the_same_statistics(server, remote_server):
 
     mine, theirs = statistics(remote_server), statistics(server)
     assert len(theirs) > 20 and same_graph(mine, theirs)
+
+
+def test_void_counts_the_same_triples(server, remote_server):
+    """The triples of the dumps (entries and links), whichever store: the remote one counted
+    the build's statistics too, which `push` puts in the data graph."""
+    def triples(target) -> int:
+        response = requests.get(target.url + ".well-known/void",
+                                headers={"Accept": "text/turtle"}, timeout=30)
+        void = Graph().parse(data=response.text, format="turtle")
+        return int(void.value(URIRef(target.url + "dataset"), VOID.triples))
+
+    published = read_graph(sorted((ROOT / "graph").glob("*.ttl")))
+    statistics = read_graph([ROOT / "graph" / "statistics.ttl"])
+    assert triples(remote_server) == triples(server) == len(published) - len(statistics)
 
 
 @pytest.mark.parametrize("path", ["product/mesotherapy.html", "search?q=meso"])

@@ -62,10 +62,15 @@ def _vocabularies(terms: list[str], lg: str) -> list[str]:
 
 
 # The dataset's triples are those of its dumps (the entries and the links): not the
-# vocabulary's graphs, nor the build's figures about the dataset (graph/statistics.ttl; a
-# server given `lactgraph push` holds them in the data graph, where they are counted).
+# vocabulary's graphs, nor the build's figures about the dataset (graph/statistics.ttl).
+# A server given `lactgraph push` holds those figures in the data graph: they are the
+# triples of the dataset and its subsets, counted apart and taken off (none elsewhere).
 _DATA_TRIPLES = """SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
   FILTER(?g NOT IN ({vocabulary}, {statistics})) }}"""
+_FIGURES_AMONG_DATA = """SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{
+    {{ BIND(<{dataset}> AS ?s) ?s ?p ?o }}
+    UNION {{ <{dataset}> <http://rdfs.org/ns/void#subset> ?s . OPTIONAL {{ ?s ?p ?o }} }} }}
+  FILTER(?g NOT IN ({vocabulary}, {statistics}) && BOUND(?p)) }}"""
 
 
 def _statistics() -> Statistics:
@@ -86,10 +91,11 @@ def _statistics() -> Statistics:
     examples = [str(row["s"]) for row in store.select(
         f"SELECT ?s WHERE {{ ?s a <{lg}Product> ; <{PREFIXES['schema']}breastfeedingWarning> "
         "?c } ORDER BY ?s LIMIT 3")]
+    graphs = {"vocabulary": f"<{iris.ontology}>, <{iris.shapes}>",
+              "statistics": f"<{iris.base}graph/statistics>"}
     return Statistics(
-        triples=_count(store.select(_DATA_TRIPLES.format(
-            vocabulary=f"<{iris.ontology}>, <{iris.shapes}>",
-            statistics=f"<{iris.base}graph/statistics>"))),
+        triples=_count(store.select(_DATA_TRIPLES.format(**graphs))) - _count(store.select(
+            _FIGURES_AMONG_DATA.format(dataset=iris.dataset, **graphs))),
         entities=_count(store.select(
             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?class . FILTER({ours}) }}")),
         classes=classes, levels=levels, vocabularies=_vocabularies(terms, lg),
