@@ -47,6 +47,7 @@ from lactgraph.store.remote import (
 )
 from lactgraph.web.context import Site
 from lactgraph.web.describe import describe, ontology_graph, shapes_graph
+from lactgraph.web.sparql import SD
 
 from ..conftest import ROOT, free_port
 from ..rdf_compare import same_graph
@@ -508,6 +509,15 @@ def test_void_counts_the_same_triples(server, remote_server):
     published = read_graph(sorted((ROOT / "graph").glob("*.ttl")))
     statistics = read_graph([ROOT / "graph" / "statistics.ttl"])
     assert triples(remote_server) == triples(server) == len(published) - len(statistics)
+
+
+def test_the_service_description_names_the_graphs_on_the_server(remote_server):
+    """It listed none: Virtuoso matches no graph to `GRAPH ?g {}`, the query that asked."""
+    response = requests.get(remote_server.url + "sparql", headers={"Accept": "text/turtle"},
+                            timeout=30)
+    description = Graph().parse(data=response.text, format="turtle")
+    names = {str(name) for name in description.objects(None, SD.name)}
+    assert names == set(dataset_graphs(IRIS))
 
 
 @pytest.mark.parametrize("path", ["product/mesotherapy.html", "search?q=meso"])

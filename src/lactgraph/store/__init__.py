@@ -31,6 +31,10 @@ class Store(ABC):
         """The answer of an ASK query."""
 
     @abstractmethod
+    def named_graphs(self) -> list[str]:
+        """The names of the graphs a query can read by name (`GRAPH <name>`), in order."""
+
+    @abstractmethod
     def version(self) -> str:
         """A token that changes whenever the data changes (for ETags)."""
 

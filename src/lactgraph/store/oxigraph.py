@@ -247,6 +247,9 @@ class OxigraphStore(Store):
     def ask(self, query: str) -> bool:
         return bool(self._query(query))
 
+    def named_graphs(self) -> list[str]:
+        return sorted(graph.value for graph in self.store.named_graphs())
+
     def version(self) -> str:
         return self._version
 

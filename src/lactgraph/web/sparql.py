@@ -336,11 +336,11 @@ def _add_graphs(graph: Graph, dataset: URIRef) -> None:
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, RDFS.comment, Literal("The union of the named graphs.", lang="en")))
-    for row in site().store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g {} } ORDER BY ?g"):
+    for name in site().store.named_graphs():
         named = BNode()
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
-        graph.add((named, SD.name, row["g"]))
+        graph.add((named, SD.name, URIRef(name)))
 
 
 def _limits_note() -> str:
