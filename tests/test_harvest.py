@@ -6,11 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import threading
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,6 +25,7 @@ from lactgraph.harvest import STATE_SUFFIX, HarvestError, add_harvest_command, h
 from . import conftest
 from .cli_helpers import assert_clean_error, run_lactgraph
 from .conftest import ROOT
+from .loopback import Answering, serving
 from .rdf_compare import same_graph
 
 BASE = "https://w3id.org/lactgraph/"
@@ -227,34 +227,23 @@ def test_the_command_reports_and_errors_in_one_line(server, tmp_path, monkeypatc
     assert "expected a date (YYYY-MM-DD)" in capsys.readouterr().err
 
 
-class Flaky(BaseHTTPRequestHandler):
+class Flaky(Answering):
     """Answers 503 (Retry-After: 0), then 429, then an empty collection index."""
 
     answers: ClassVar[list[int]] = []
 
     def do_GET(self) -> None:
         status = self.answers.pop(0) if self.answers else 200
-        body = b'{"member": []}' if status == 200 else b"busy"
-        self.send_response(status)
-        if status != 200:
-            self.send_header("Retry-After", "0")
-        self.send_header("Content-Type", "application/ld+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        if status == 200:
+            self.answer(status, b'{"member": []}', "application/ld+json")
+        else:
+            self.answer(status, b"busy", "application/ld+json", {"Retry-After": "0"})
 
 
 @pytest.fixture
 def flaky():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Flaky) as url:
+        yield url
 
 
 def test_retries_honour_retry_after_and_give_up_with_a_message(flaky, tmp_path):
@@ -281,12 +270,8 @@ def not_lactgraph(tmp_path):
     """A server that is not lactgraph: its pages are JSON, but no collections."""
     folder = tmp_path / "site"
     folder.mkdir()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Files, directory=str(folder)))
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(partial(Files, directory=str(folder))) as url:
+        yield folder, url
 
 
 @pytest.mark.parametrize("page", ["collections", "products"])

@@ -6,8 +6,6 @@ as Virtuoso does then: HTTP 500, "Virtuoso 40001 Error SR172: Transaction deadlo
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 from urllib.parse import parse_qs
 
@@ -18,6 +16,7 @@ from lactgraph.errors import LactgraphError
 from lactgraph.push import Part, Server, push
 from lactgraph.rdfio import read_graph
 
+from ..loopback import Answering, serving
 from .conftest import PROJECT, quiet
 
 DEADLOCK = (b"Virtuoso 40001 Error SR172: Transaction deadlocked\n\n"
@@ -26,7 +25,7 @@ GRAPH = "urn:lactgraph:test:ontology"
 TRIPLES = len(read_graph([PROJECT.ontology_path]))
 
 
-class Deadlocking(BaseHTTPRequestHandler):
+class Deadlocking(Answering):
     """Updates: the next of `answers` (then 200), each recorded; queries: a count of
     TRIPLES, as a server holding what was pushed would answer."""
 
@@ -38,33 +37,19 @@ class Deadlocking(BaseHTTPRequestHandler):
         if "update" in form:
             self.updates.append(form["update"][0])
             status = self.answers.pop(0) if self.answers else 200
-            self._answer(status, DEADLOCK if status == 500 else b"", "text/plain")
+            self.answer(status, DEADLOCK if status == 500 else b"", "text/plain")
         else:
             count = {"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {
                 "type": "literal", "value": str(TRIPLES)}}]}}
-            self._answer(200, json.dumps(count).encode(), "application/sparql-results+json")
-
-    def _answer(self, status: int, body: bytes, media_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", media_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+            self.answer(200, json.dumps(count).encode(), "application/sparql-results+json")
 
 
 @pytest.fixture
 def endpoint(monkeypatch):
     monkeypatch.setattr(push_module, "DEADLOCK_PAUSE", 0.0)
     Deadlocking.updates = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Deadlocking)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/sparql-auth"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Deadlocking) as url:
+        yield url + "sparql-auth"
 
 
 def kinds(updates: list[str]) -> list[str]:
