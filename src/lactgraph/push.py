@@ -29,6 +29,7 @@ graphs. The password comes from the environment, never the command line (`ps` sh
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import json
@@ -143,6 +144,32 @@ class _DigestUpFront(urllib.request.HTTPDigestAuthHandler):
     https_request = http_request
 
 
+class _BasicUpFront(urllib.request.HTTPBasicAuthHandler):
+    """Basic auth sent up front to the hosts that asked for it once (see _DigestUpFront).
+
+    Not to any host before it asks: urllib's own way (HTTPPasswordMgrWithPriorAuth) sends
+    the password in the clear after any success, to a host that wants Digest or nothing."""
+
+    def __init__(self, passwords: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(passwords)
+        self.hosts: set[str] = set()  # those that asked for Basic auth
+
+    def retry_http_basic_auth(self, host: str, req: urllib.request.Request,
+                              realm: str) -> object:  # a response, or None
+        self.hosts.add(req.host)
+        return super().retry_http_basic_auth(host, req, realm)
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        user, password = self.passwd.find_user_password(None, req.full_url)
+        if req.host in self.hosts and user is not None and not req.has_header(
+                self.auth_header):
+            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+            req.add_unredirected_header(self.auth_header, f"Basic {token}")
+        return req
+
+    https_request = http_request
+
+
 class _Http:
     """Requests to the server, with Digest or Basic auth (whichever it asks for)."""
 
@@ -152,8 +179,7 @@ class _Http:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url in filter(None, (server.endpoint, server.graph_store)):
                 passwords.add_password(None, url, server.user, server.password or "")
-            handlers = [_DigestUpFront(passwords),
-                        urllib.request.HTTPBasicAuthHandler(passwords)]
+            handlers = [_DigestUpFront(passwords), _BasicUpFront(passwords)]
         self.opener = urllib.request.build_opener(*handlers)
         self.server = server
 
@@ -215,7 +241,8 @@ class _Http:
 
     def put(self, graph_store: str, graph: str, data: bytes) -> None:
         """Two PUTs: an empty one gets the server's challenge, if any, with a body small
-        enough to send twice; the data's then answers it up front (_DigestUpFront)."""
+        enough to send twice; the data's then answers it up front (_DigestUpFront,
+        _BasicUpFront)."""
         url = f"{graph_store}?{urlencode({'graph': graph})}"
         for body in (b"", data):
             self.send("PUT", url, body, "application/n-triples")
