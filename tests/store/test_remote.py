@@ -441,6 +441,14 @@ def test_a_public_query_past_its_time_is_stopped_by_the_server(virtuoso, pushed)
     assert time.monotonic() - started < 1 + VIRTUOSO_OVERRUN
 
 
+@pytest.mark.parametrize("parameter", ["default_graphs", "named_graphs"])
+def test_a_protocol_graph_name_that_is_no_iri_is_the_client_s_error(remote, parameter):
+    """It went to the server, and its echo in the answer failed as a 500."""
+    job = QueryJob("ASK {}", FORMATS, **{parameter: ("not an IRI",)})
+    with pytest.raises(QuerySyntaxError, match=r"graph-uri: not an IRI"):
+        remote.run(job)
+
+
 def test_a_closed_port_is_a_clear_error():
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/sparql", dataset_graphs(IRIS))
     with pytest.raises(RemoteError, match="cannot reach the SPARQL server"):

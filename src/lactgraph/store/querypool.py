@@ -277,6 +277,12 @@ def _graph_names(iris: tuple[str, ...], parameter: str) -> list[ox.NamedNode]:
         raise SyntaxError(f"{parameter}: not an IRI ({error})") from None
 
 
+def check_graph_names(job: QueryJob) -> None:
+    """SyntaxError, naming the parameter, where a protocol graph name is not an IRI."""
+    _graph_names(job.default_graphs, "default-graph-uri")
+    _graph_names(job.named_graphs, "named-graph-uri")
+
+
 def _dataset(job: QueryJob) -> dict:
     """pyoxigraph's dataset arguments.
 

@@ -56,6 +56,7 @@ from .querypool import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
+    check_graph_names,
     execute,
     refusal,
 )
@@ -375,6 +376,10 @@ class RemoteStore(Store):
         reason = refusal(job.query)
         if reason:
             raise QueryRefused(reason)
+        try:  # before the server sees them, as the embedded store checks them
+            check_graph_names(job)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
         kind = query_kind(job.query)
         if job.formats.get(kind) is None:
             return QueryAnswer(kind, None)
