@@ -98,10 +98,60 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         server.stop()
 
 
+# The stores a test of `server` runs against: the embedded one, and in the modules marked
+# `both_stores` a Virtuoso too (issue 6: "the same test suite runs against both").
+EMBEDDED, REMOTE = "embedded", "remote"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_stores: run the tests of `server` against the "
+                                       "remote store (a Virtuoso) too")
+    config.addinivalue_line("markers", "embedded_only(why): not against the remote store")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marked = metafunc.definition.get_closest_marker
+    if "server" in metafunc.fixturenames and marked("both_stores") and not marked(
+            "embedded_only"):
+        metafunc.parametrize("server", [EMBEDDED, REMOTE], indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def server(start_server) -> LiveServer:
-    """The bundled graph, served as `lactgraph serve` would serve it."""
+def server(request: pytest.FixtureRequest, start_server) -> LiveServer:
+    """The bundled graph, served as `lactgraph serve` would serve it: from the build's
+    store, or (parametrized, above) from a Virtuoso it was pushed to."""
+    if getattr(request, "param", EMBEDDED) == REMOTE:
+        return request.getfixturevalue("remote_server")
     return start_server()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A throwaway Virtuoso (tests/virtuoso.py), or a skip where none is installed."""
+    from .virtuoso import start_virtuoso
+
+    started = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def pushed(virtuoso):
+    """The project's graph, ontology and shapes, pushed to Virtuoso."""
+    from lactgraph.config import Settings
+    from lactgraph.push import dataset_parts, push
+
+    from .virtuoso import loader, quiet
+
+    return push(dataset_parts(Settings(project_dir=ROOT)), loader(virtuoso), say=quiet)
+
+
+@pytest.fixture(scope="session")
+def remote_server(start_server, virtuoso, pushed) -> LiveServer:
+    """`lactgraph serve` configured as a web worker is: by LACTGRAPH_SPARQL_ENDPOINT."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LACTGRAPH_SPARQL_ENDPOINT", virtuoso.sparql)
+        return start_server()
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from lactgraph.push import Server
+
 from .conftest import free_port
 
 BINARY = "virtuoso-t"
@@ -138,3 +140,14 @@ def start_virtuoso(directory: Path, timeout: float = 60.0) -> Virtuoso:
         time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"{BINARY} did not answer in {timeout:g} s:\n{server.log()}")
+
+
+def loader(virtuoso: Virtuoso, graph_store: bool = True, password: str = PASSWORD) -> Server:
+    """How `lactgraph push` reaches the test server: Digest auth as dba; the Graph Store
+    Protocol for staging, or SPARQL Update batches without it."""
+    return Server(virtuoso.sparql_auth, virtuoso.graph_store if graph_store else None,
+                  USER, password, timeout=60)
+
+
+def quiet(line: str) -> None:
+    """push's progress lines, unwanted in test output."""

@@ -3,46 +3,20 @@ a throwaway Virtuoso holding that graph as `lactgraph push` puts it there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from lactgraph.config import Settings
 from lactgraph.generations import store_sources
 from lactgraph.iris import IriScheme
-from lactgraph.push import Pushed, Server, dataset_parts, push
+from lactgraph.push import Pushed
 from lactgraph.store.oxigraph import OxigraphStore, cached_store
 from lactgraph.store.remote import RemoteStore, dataset_graphs
 
 from ..conftest import ROOT
-from ..virtuoso import PASSWORD, USER, Virtuoso, start_virtuoso
+from ..virtuoso import Virtuoso
 
 PROJECT = Settings(project_dir=ROOT)
 IRIS = IriScheme(PROJECT.base)
-
-
-def loader(virtuoso: Virtuoso, graph_store: bool = True, password: str = PASSWORD) -> Server:
-    """How `lactgraph push` reaches the test server: Digest auth as dba; the Graph Store
-    Protocol for staging, or SPARQL Update batches without it."""
-    return Server(virtuoso.sparql_auth, virtuoso.graph_store if graph_store else None,
-                  USER, password, timeout=60)
-
-
-def quiet(line: str) -> None:
-    """push's progress lines, unwanted in test output."""
-
-
-@pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
-    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def pushed(virtuoso: Virtuoso) -> Pushed:
-    """The project's graph, ontology and shapes, pushed to Virtuoso."""
-    return push(dataset_parts(PROJECT), loader(virtuoso), say=quiet)
 
 
 @pytest.fixture(scope="session")

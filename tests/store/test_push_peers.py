@@ -21,7 +21,8 @@ from lactgraph.push import Part, Server, push
 from lactgraph.rdfio import read_graph
 
 from ..loopback import Answering, serving
-from .conftest import PROJECT, quiet
+from ..virtuoso import quiet
+from .conftest import PROJECT
 
 DEADLOCK = (b"Virtuoso 40001 Error SR172: Transaction deadlocked\n\n"
             b"SPARQL query:\nINSERT { ... }")

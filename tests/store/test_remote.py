@@ -51,8 +51,8 @@ from lactgraph.web.sparql import SD
 
 from ..conftest import ROOT, free_port
 from ..rdf_compare import same_graph
-from ..virtuoso import PASSWORD, USER
-from .conftest import IRIS, PROJECT, loader, quiet
+from ..virtuoso import PASSWORD, USER, loader, quiet
+from .conftest import IRIS, PROJECT
 
 LG = IRIS.term("")
 MESOTHERAPY = IRIS.product("mesotherapy")
@@ -456,14 +456,6 @@ def test_a_closed_port_is_a_clear_error():
 
 
 # --- end to end: `lactgraph serve` reading Virtuoso --------------------------------------
-
-@pytest.fixture(scope="module")
-def remote_server(start_server, virtuoso, pushed):
-    """`lactgraph serve` configured as a web worker is: by LACTGRAPH_SPARQL_ENDPOINT."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LACTGRAPH_SPARQL_ENDPOINT", virtuoso.sparql)
-        return start_server()
-
 
 def fetch(server, path: str, accept: str = "*/*") -> tuple[requests.Response, str]:
     """A response and its text with the server's origin written as `ORIGIN/`."""

@@ -19,6 +19,8 @@ from ..rdf_compare import same_graph
 from .test_jsonld import KEYWORDS, _entries, expanded_graph, local_loader
 from .test_void import published_graph
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 JSONLD = {"Accept": "application/ld+json"}
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 LG = Namespace("https://w3id.org/lactgraph/ontology#")

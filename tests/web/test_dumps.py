@@ -26,6 +26,8 @@ from lactgraph.dumps import (
 from ..rdf_compare import same_graph
 from .test_jsonld import KEYWORDS, _entries
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURE_GRAPH = ROOT / "tests" / "fixtures" / "web" / "graph"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

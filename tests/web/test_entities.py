@@ -15,6 +15,8 @@ from rdflib.collection import Collection
 
 from ..rdf_compare import same_graph
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 FIXTURE_GRAPH = Path(__file__).resolve().parent.parent / "fixtures" / "web" / "graph"
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")

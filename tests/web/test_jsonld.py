@@ -19,6 +19,8 @@ from lactgraph.vocab import DEFAULT_BASE
 
 from ..rdf_compare import same_graph
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 KEYWORDS = {"@context", "@id", "@type", "@graph", "@value", "@language", "@list", "@none",
             "@reverse", "@index", "@set"}
 ENTITIES = ["product/mesotherapy", "risk/1", "reference/konda-2013-4cca56d1", "risk-levels"]

@@ -26,6 +26,8 @@ from lactgraph.web.negotiation import (
     not_acceptable,
 )
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 RESULTS = (*RESULT_FORMATS, HTML)
 GRAPHS = (*RDF_FORMATS, HTML)
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"

@@ -10,6 +10,8 @@ import pytest
 import requests
 from rdflib import Graph, Namespace, URIRef
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURE_GRAPH = ROOT / "tests" / "fixtures" / "web" / "graph"
 LG = Namespace("https://w3id.org/lactgraph/ontology#")

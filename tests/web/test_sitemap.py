@@ -15,6 +15,8 @@ from lactgraph.web.sitemap import chunks
 
 from .test_collections import EVIL, write_feed_graph
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 SCHEMA_ORG = {"@context": {"@vocab": "https://schema.org/"}}  # stands in for schema.org's
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import requests
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from SPARQLWrapper import JSON, SPARQLWrapper
+
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 VOID = Namespace("http://rdfs.org/ns/void#")

@@ -21,6 +21,8 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS
 
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "w3c-protocol"
 MANIFEST = FIXTURES / "manifest.ttl"
 
