@@ -89,6 +89,7 @@ def harvested(path: Path, server) -> Graph:
 ENTRIES = (ROOT / "graph" / "lactgraph.ttl", ROOT / "graph" / "links.ttl")
 
 
+@pytest.mark.both_stores
 def test_harvest_of_the_bundled_graph_is_the_published_graph(server, tmp_path):
     output = tmp_path / "harvested.jsonld"
     report = harvest(server.url, output)
@@ -101,6 +102,7 @@ def test_harvest_of_the_bundled_graph_is_the_published_graph(server, tmp_path):
     assert report.triples == len(expected)
 
 
+@pytest.mark.both_stores
 def test_a_harvest_with_nothing_changed_gets_304s(server, tmp_path):
     output = tmp_path / "harvested.nt"
     first = harvest(server.url, output)
