@@ -23,7 +23,7 @@ How, and why so:
 4. The triples of each graph are counted on the server against those sent.
 
 A failure before step 3 leaves the published graphs as they were and drops the staging
-graphs. The password comes from the environment, never the command line (`ps` shows it).
+graphs; those of a push killed outright are dropped by the next push to the same graphs. The password comes from the environment, never the command line (`ps` shows it).
 """
 
 from __future__ import annotations
@@ -228,16 +228,30 @@ class _Http:
     def update(self, text: str) -> None:
         self.send("POST", self.server.endpoint, urlencode({"update": text}).encode(), FORM)
 
-    def count(self, graph: str) -> int:
-        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    def _values(self, query: str, name: str, what: str) -> list[str]:
+        """The values of one variable of a SELECT query's answer."""
         body = self.send("POST", self.server.endpoint, urlencode({"query": query}).encode(),
                          FORM, accept=SPARQL_JSON)
         try:
             rows = standard_json(json.loads(body))["results"]["bindings"]
-            return int(rows[0]["n"]["value"]) if rows else 0
-        except (ValueError, KeyError, IndexError):
-            raise LactgraphError(f"{self.server.endpoint}: cannot read the triple count of "
-                                 f"{graph} from its answer") from None
+            return [row[name]["value"] for row in rows]
+        except (ValueError, KeyError, TypeError):
+            raise LactgraphError(f"{self.server.endpoint}: cannot read {what} from its "
+                                 "answer") from None
+
+    def count(self, graph: str) -> int:
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        what = f"the triple count of {graph}"
+        values = self._values(query, "n", what)
+        if values and not values[0].isdigit():
+            raise LactgraphError(f"{self.server.endpoint}: cannot read {what} from its answer")
+        return int(values[0]) if values else 0
+
+    def graphs_under(self, stems: Sequence[str]) -> list[str]:
+        """The server's graphs whose names start with one of stems."""
+        test = " || ".join(f"STRSTARTS(STR(?g), {Literal(stem).n3()})" for stem in stems)
+        query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({test}) }}"
+        return sorted(self._values(query, "g", "the graphs' names"))
 
     def put(self, graph_store: str, graph: str, data: bytes) -> None:
         """Two PUTs: an empty one gets the server's challenge, if any, with a body small
@@ -339,6 +353,7 @@ def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
         raise LactgraphError(f"--batch-size {batch_size}: expected at least 1")
     graphs = [(part, read_graph(part.files)) for part in parts]
     http, token = _Http(server), uuid.uuid4().hex[:12]
+    _drop_leftovers(http, targets, say)
     moves: dict[str, str | None] = {}
     try:
         for part, graph in graphs:
@@ -360,6 +375,15 @@ def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
             raise LactgraphError(f"{part.graph}: the server holds {counts[part.graph]} "
                                  f"triples after the push, {len(graph)} were sent")
     return Pushed(counts, version)
+
+
+def _drop_leftovers(http: _Http, targets: Sequence[str], say: Say) -> None:
+    """The staging graphs of a push that could not drop them (killed with SIGKILL, the
+    machine down): they hold a copy of a graph each, seen by nothing, forever."""
+    left = http.graphs_under([f"{target}/staging-" for target in targets])
+    if left:
+        http.update(" ;\n".join(f"DROP SILENT GRAPH <{graph}>" for graph in left))
+        say(f"dropped {len(left)} staging graph(s) an earlier push left: {', '.join(left)}")
 
 
 def _drop_quietly(http: _Http, graphs: list[str]) -> None:

@@ -34,7 +34,7 @@ PARTS = [Part(GRAPH, (PROJECT.ontology_path,))]
 class StandIn(Answering):
     """Updates and PUTs answered by `status()`, each recorded as (method, first word or
     body size, authorization); queries: a count of TRIPLES, as a server holding what was
-    pushed would answer."""
+    pushed would answer, and no staging graph left."""
 
     seen: ClassVar[list[tuple[str, str | int, str | None]]] = []
 
@@ -48,10 +48,11 @@ class StandIn(Answering):
                               self.headers["Authorization"]))
             status = self.status()
             self.answer(status, DEADLOCK if status == 500 else b"", "text/plain")
-        else:
-            count = {"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {
-                "type": "literal", "value": str(TRIPLES)}}]}}
-            self.answer(200, json.dumps(count).encode(), "application/sparql-results+json")
+        else:  # a count of what was pushed, or no graph left by an earlier push
+            count = {"n": {"type": "literal", "value": str(TRIPLES)}}
+            rows = [count] if "COUNT" in form["query"][0] else []
+            answer = {"head": {"vars": list(count)}, "results": {"bindings": rows}}
+            self.answer(200, json.dumps(answer).encode(), "application/sparql-results+json")
 
     def do_PUT(self) -> None:
         size = int(self.headers["Content-Length"])

@@ -16,6 +16,7 @@ import pytest
 import requests
 from rdflib import RDFS, VOID, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from requests.auth import HTTPDigestAuth
 
 from lactgraph.config import Settings
 from lactgraph.errors import LactgraphError
@@ -342,6 +343,23 @@ def test_a_push_stopped_midway_drops_its_staging_graphs_and_says_so(virtuoso, si
         f'FILTER(STRSTARTS(STR(?g), "{target}")) }}')},
         headers={"Accept": "application/sparql-results+json"})
     assert answer.json()["results"]["bindings"] == []  # no staging graph, no target
+
+
+def test_a_push_drops_the_staging_graphs_a_killed_push_left(virtuoso, pushed):
+    """SIGKILL (or the machine going down) leaves no chance to drop them: each held a
+    copy of a graph on the server, seen by nothing, until someone dropped it by hand."""
+    target = f"{IRIS.base}graph/after-a-kill"
+    left = [f"{target}/staging-{token}" for token in ("0123456789ab", "ba9876543210")]
+    inserts = " ;\n".join(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x> <urn:y> 1 }} }}"
+                           for graph in left)
+    answer = requests.post(virtuoso.sparql_auth, data={"update": inserts}, timeout=30,
+                           auth=HTTPDigestAuth(USER, PASSWORD))
+    assert answer.ok, answer.text
+    said: list[str] = []
+    push(dataset_parts(PROJECT, target), loader(virtuoso), say=said.append)
+    assert f"dropped 2 staging graph(s) an earlier push left: {', '.join(left)}" in said
+    assert all_graphs(virtuoso) & set(left) == set()
+    assert target in all_graphs(virtuoso)
 
 
 # --- the Store interface: the same answers as the embedded store ------------------------
