@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 
 from lactgraph.web.examples import EXAMPLE_QUERIES, with_prefixes
 
 from ..conftest import ROOT
+
+pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
