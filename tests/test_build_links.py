@@ -127,6 +127,20 @@ def test_void_describes_each_mapping_set_as_linksets(linked_server):
         Literal(str(WD))
 
 
+def test_void_counts_the_links_and_their_linksets_among_the_dataset_s_triples(
+        linked_server, project):
+    """The triples of the dumps (graph/lactgraph.ttl and graph/links.ttl), the linksets'
+    descriptions included, though they are subsets of the dataset as the statistics are."""
+    response = requests.get(linked_server.url + ".well-known/void", timeout=10,
+                            headers={"Accept": "text/turtle"})
+    void = Graph().parse(data=response.text, format="turtle")
+    dumped = Graph()
+    for name in ("lactgraph.ttl", "links.ttl"):
+        dumped += Graph().parse(project / "graph" / name)
+    assert any(dumped.subjects(RDF.type, VOID.Linkset))
+    assert int(void.value(URIRef(linked_server.url + "dataset"), VOID.triples)) == len(dumped)
+
+
 def test_the_server_publishes_the_mapping_sets_the_build_made_the_links_from(
         linked_server, project):
     """It served `mappings/` as it was at the request: a set the build refused, or one

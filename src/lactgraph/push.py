@@ -23,7 +23,8 @@ How, and why so:
 4. The triples of each graph are counted on the server against those sent.
 
 A failure before step 3 leaves the published graphs as they were and drops the staging
-graphs; those of a push killed outright are dropped by the next push to the same graphs. The password comes from the environment, never the command line (`ps` shows it).
+graphs; those of a push killed outright are dropped by the next push to the same graphs.
+The password comes from the environment, never the command line (`ps` shows it).
 """
 
 from __future__ import annotations

@@ -56,6 +56,13 @@ _DATES = """SELECT ?product ?date WHERE {{ VALUES ?product {{ {products} }}
   GRAPH <{graph}> {{ ?product <{modified}> ?date }} }} ORDER BY DESC(?date)"""
 
 
+def subsets(dataset: str) -> list[str]:
+    """The subsets of the dataset this file describes: one per risk level, then the
+    products updated last."""
+    return [*(f"{dataset}#level-{level.level}" for level in RISK_LEVELS),
+            f"{dataset}#recently-updated"]
+
+
 @dataclass(frozen=True)
 class Figures:
     """What the statistics say: the products at each level, the latest updated."""
@@ -136,8 +143,8 @@ class StatisticsFile:
         iris = self.iris
         graph = Graph()
         dataset = URIRef(iris.dataset)
-        for level in RISK_LEVELS:
-            subset = URIRef(f"{iris.dataset}#level-{level.level}")
+        *levels, recent = map(URIRef, subsets(iris.dataset))
+        for level, subset in zip(RISK_LEVELS, levels, strict=True):
             graph.add((dataset, VOID.subset, subset))
             graph.add((subset, RDF.type, VOID.Dataset))
             graph.add((subset, DCTERMS.title, Literal(
@@ -146,7 +153,6 @@ class StatisticsFile:
                        URIRef(iris.risk(level.level))))
             graph.add((subset, VOID.entities,
                        Literal(figures.counts.get(iris.risk(level.level), 0))))
-        recent = URIRef(f"{iris.dataset}#recently-updated")
         if figures.latest:
             graph.add((dataset, DCTERMS.modified, figures.latest[0][1]))
         graph.add((dataset, VOID.subset, recent))

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from ..iris import IriScheme
+from ..statistics_file import subsets
 from ..store import Store
 from ..vocab import PREFIXES
 from . import dumps, urls, vocabulary_pages
@@ -63,14 +64,16 @@ def _vocabularies(terms: list[str], lg: str) -> list[str]:
 
 # The dataset's triples are those of its dumps (the entries and the links): not the
 # vocabulary's graphs, nor the build's figures about the dataset (graph/statistics.ttl).
-# A server given `lactgraph push` holds those figures in the data graph: they are the
-# triples of the dataset and its subsets, counted apart and taken off (none elsewhere).
+# A server given `lactgraph push` holds those figures in the data graph: their triples
+# (those of its subsets, the links to them, the dataset's date) are counted apart and taken
+# off. The linksets are subsets of the dataset too, but the dumps carry them.
 _DATA_TRIPLES = """SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
   FILTER(?g NOT IN ({vocabulary}, {statistics})) }}"""
 _FIGURES_AMONG_DATA = """SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{
-    {{ BIND(<{dataset}> AS ?s) ?s ?p ?o }}
-    UNION {{ <{dataset}> <http://rdfs.org/ns/void#subset> ?s . OPTIONAL {{ ?s ?p ?o }} }} }}
-  FILTER(?g NOT IN ({vocabulary}, {statistics}) && BOUND(?p)) }}"""
+    {{ VALUES ?set {{ {subsets} }} ?set ?p ?o }}
+    UNION {{ VALUES ?set {{ {subsets} }} <{dataset}> <{VOID}subset> ?set }}
+    UNION {{ <{dataset}> <{DCTERMS}modified> ?date }} }}
+  FILTER(?g NOT IN ({vocabulary}, {statistics})) }}"""
 
 
 def _statistics() -> Statistics:
@@ -95,7 +98,9 @@ def _statistics() -> Statistics:
               "statistics": f"<{iris.base}graph/statistics>"}
     return Statistics(
         triples=_count(store.select(_DATA_TRIPLES.format(**graphs))) - _count(store.select(
-            _FIGURES_AMONG_DATA.format(dataset=iris.dataset, **graphs))),
+            _FIGURES_AMONG_DATA.format(
+                dataset=iris.dataset, VOID=VOID, DCTERMS=DCTERMS,
+                subsets=" ".join(f"<{iri}>" for iri in subsets(iris.dataset)), **graphs))),
         entities=_count(store.select(
             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?class . FILTER({ours}) }}")),
         classes=classes, levels=levels, vocabularies=_vocabularies(terms, lg),
