@@ -122,6 +122,23 @@ def test_from_clauses_become_parameters_among_our_graphs_only():
     assert 'x:from "FROM <urn:g:no>"' in dataset.query
 
 
+@pytest.mark.parametrize("clause", ["FROM<{}>", "from<{}>", "FROM NAMED<{}>",
+                                    "FROM\tNAMED\n<{}>"])
+def test_from_clauses_without_spaces_are_taken_out_too(clause):
+    """`FROM<iri>` (SPARQL asks for no space) stayed in the text: Virtuoso merged it with
+    the protocol's graphs, and a public query read its system graph, or push's record."""
+    query = f"SELECT (COUNT(*) AS ?n) {clause.format(VIRTUOSO_SYSTEM_GRAPH)} {{ ?s ?p ?o }}"
+    dataset = public_dataset(query, OURS)
+    assert VIRTUOSO_SYSTEM_GRAPH not in dataset.query
+    assert EMPTY_GRAPH in dataset.default_graphs + dataset.named_graphs
+
+
+def test_a_public_query_reads_no_graph_but_ours_on_the_server(remote):
+    query = f"SELECT (COUNT(*) AS ?n) FROM<{VIRTUOSO_SYSTEM_GRAPH}> {{ ?s ?p ?o }}"
+    job = QueryJob(query, FORMATS)
+    assert remote.run(job).body.decode().splitlines()[1:] == ["0"]
+
+
 def test_protocol_graphs_win_over_from_and_unknown_graphs_read_as_empty():
     dataset = public_dataset("SELECT * FROM <urn:g:data> WHERE { ?s ?p ?o }", OURS,
                              default_graphs=("urn:elsewhere",))

@@ -141,7 +141,7 @@ _TOKENS = re.compile(rf"""
     (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*''' | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
              | '(?:[^'\\\n\r]|\\.)*' | "(?:[^"\\\n\r]|\\.)*")
   | (?P<comment>\#[^\n\r]*)
-  | (?P<from>(?<![\w:?$])FROM\s+(?P<named>NAMED\s+)?(?P<source>{_IRI})?)
+  | (?P<from>(?<![\w:?$])FROM\b\s*(?P<named>NAMED\b\s*)?(?P<source>{_IRI})?)
   | (?P<define>(?<![\w:?$])DEFINE\s)
   | {_IRI}
 """, re.IGNORECASE | re.VERBOSE)
