@@ -303,7 +303,23 @@ def insert_update(graph: str, triples: list[tuple]) -> str:
     return f"INSERT {{ GRAPH <{graph}> {{\n{lines}\n}} }} WHERE {{}}"
 
 
-def _load(http: _Http, staging: str, graph: Graph, batch_size: int, say: Say) -> None:
+@dataclass
+class Stop:
+    """What the signals asking a push to stop have done so far (cmd_push's handler).
+
+    The first signal is honoured between requests: one still running on the server could
+    otherwise fill a staging graph again after its drop. A second stops at once."""
+
+    asked: int = 0  # signals received
+    switching: bool = False  # the request that switches the graphs has been sent
+
+    def check(self) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+
+
+def _load(http: _Http, staging: str, graph: Graph, batch_size: int, say: Say,
+          stop: Stop) -> None:
     started = time.monotonic()
     if http.server.graph_store:
         http.put(http.server.graph_store, staging, graph.serialize(format="nt", encoding="utf-8"))
@@ -311,6 +327,7 @@ def _load(http: _Http, staging: str, graph: Graph, batch_size: int, say: Say) ->
     else:
         sent = number = 0
         for number, batch in enumerate(batches(graph, batch_size), start=1):
+            stop.check()
             http.update(insert_update(staging, batch))
             sent += len(batch)
             say(f"  batch {number}: {sent}/{len(graph)} triples")
@@ -344,8 +361,9 @@ def switch_update(moves: dict[str, str | None], data_graph: str, version: str) -
 
 
 def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
-         say: Say | None = None) -> Pushed:
+         say: Say | None = None, stop: Stop | None = None) -> Pushed:
     """Replace the parts' graphs on the server (the first part is the data graph)."""
+    stop = stop or Stop()
     say = say or (lambda line: print(f"lactgraph: push: {line}", file=sys.stderr, flush=True))
     targets = [part.graph for part in parts]
     if len(set(targets)) != len(targets):
@@ -362,13 +380,17 @@ def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
                 f"{', '.join(str(path) for path in part.files) or 'no file'}")
             moves[part.graph] = f"{part.graph}/staging-{token}" if len(graph) else None
             if len(graph):
-                _load(http, moves[part.graph], graph, batch_size, say)
+                stop.check()
+                _load(http, moves[part.graph], graph, batch_size, say, stop)
         version = digest(parts)
         started = time.monotonic()
+        stop.check()
+        stop.switching = True  # from here on, a first signal lets the push finish
         http.update(switch_update(moves, targets[0], version))
         say(f"replaced {len(moves)} graphs in one update ({time.monotonic() - started:.1f} s)")
     except BaseException:
-        _drop_quietly(http, [staging for staging in moves.values() if staging])
+        if not stop.switching:
+            _drop_quietly(http, [staging for staging in moves.values() if staging])
         raise
     counts = {part.graph: http.count(part.graph) for part in parts}
     for part, graph in graphs:
@@ -402,23 +424,41 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.user and password is None:
         raise LactgraphError(f"--user {args.user}: set the password in {PASSWORD_VARIABLE}")
     server = Server(args.endpoint, args.graph_store, args.user, password, args.timeout)
-    stopped_by: list[int] = []
+    stop, stopped_by = Stop(), []
 
-    def stop(signum: int, _frame: object) -> None:  # `kill PID`: as Ctrl-C, staging dropped
+    def asked(signum: int, _frame: object) -> None:  # Ctrl-C or `kill PID`
+        stop.asked += 1
         stopped_by.append(signum)
-        raise KeyboardInterrupt
+        if stop.asked > 1:
+            raise KeyboardInterrupt
+        print("lactgraph: push: " + ("the graphs are being switched: finishing" if
+                                     stop.switching else "stopping after the request under way")
+              + " (again: at once)", file=sys.stderr, flush=True)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {number: signal.signal(number, asked)
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        pushed = push(dataset_parts(settings, args.graph_iri), server, args.batch_size)
+        pushed = push(dataset_parts(settings, args.graph_iri), server, args.batch_size,
+                      stop=stop)
     except KeyboardInterrupt:
-        print("lactgraph: push: interrupted; its staging graphs were dropped", file=sys.stderr)
-        return 128 + (stopped_by[0] if stopped_by else signal.SIGINT)
+        print(f"lactgraph: push: {_stopped(stop)}", file=sys.stderr)
+        return 128 + stopped_by[0]
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     print(f"lactgraph: pushed {sum(pushed.triples.values())} triples into "
           f"{len(pushed.triples)} graphs at {args.endpoint} ({pushed.version})")
     return 0
+
+
+def _stopped(stop: Stop) -> str:
+    if stop.switching:
+        return ("stopped at once while the server switched the graphs: they are the new "
+                "ones or the old; push again to know")
+    if stop.asked > 1:
+        return ("stopped at once; its staging graphs were dropped, but a request the "
+                "server was still running may fill one again: the next push drops it")
+    return "interrupted; its staging graphs were dropped"
 
 
 def add_push_command(commands: argparse._SubParsersAction) -> None:

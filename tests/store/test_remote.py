@@ -338,28 +338,39 @@ def test_the_push_command_reads_the_password_from_the_environment(virtuoso, push
         capsys.readouterr().out
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
-def test_a_push_stopped_midway_drops_its_staging_graphs_and_says_so(virtuoso, signal_number):
+@pytest.mark.parametrize(("signal_number", "times", "said"), [
+    (signal.SIGTERM, 1, "interrupted; its staging graphs were dropped"),
+    (signal.SIGINT, 1, "interrupted; its staging graphs were dropped"),
+    (signal.SIGINT, 2, "stopped at once; its staging graphs were dropped, but"),
+])
+def test_a_push_stopped_midway_drops_its_staging_graphs_and_says_so(virtuoso, signal_number,
+                                                                    times, said):
     """`kill PID` (SIGTERM) left the staging graphs on the server and said nothing; Ctrl-C
-    dropped them, silently."""
+    dropped them, silently. Then both stopped in the middle of a request, which Virtuoso
+    went on with, filling a staging graph again after its drop (an audit found it): a first
+    signal now waits for the request under way."""
     target = f"{IRIS.base}graph/stopped-push"
     command = [sys.executable, "-m", "lactgraph", "push", "--endpoint", virtuoso.sparql_auth,
                "--user", USER, "--batch-size", "10", "--graph", target]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "LACTGRAPH_SPARQL_PASSWORD": PASSWORD})
     try:
-        for line in process.stderr:
-            if "batch 3:" in line:
+        signals = 0
+        for line in process.stderr:  # the second once the first is heard (they coalesce)
+            if "batch 3:" in line or "stopping after" in line:
                 process.send_signal(signal_number)
-                break
-        errors = process.stderr.read()
+                signals += 1
+                if signals == times:
+                    break
+        errors = line + process.stderr.read()
         assert process.wait(timeout=60) == 128 + signal_number
     finally:
         process.kill()
         process.wait()
-    assert errors.splitlines()[-1] == (
-        "lactgraph: push: interrupted; its staging graphs were dropped")
-    assert graphs_under(virtuoso, target) == set()  # no staging graph, no target
+    assert errors.splitlines()[-1].startswith(f"lactgraph: push: {said}")
+    if times == 1:
+        assert "stopping after the request under way (again: at once)" in errors
+        assert graphs_under(virtuoso, target) == set()  # no staging graph, no target
 
 
 def test_a_push_drops_the_staging_graphs_a_killed_push_left(virtuoso, pushed):
@@ -495,6 +506,39 @@ def fetch(server, path: str, accept: str = "*/*") -> tuple[requests.Response, st
     """A response and its text with the server's origin written as `ORIGIN/`."""
     response = requests.get(server.url + path, headers={"Accept": accept}, timeout=30)
     return response, response.text.replace(server.url, "ORIGIN/")
+
+
+def test_a_document_read_across_a_push_is_kept_under_no_version(start_server, virtuoso,
+                                                                tmp_path):
+    """A worker remembers the version for 5 s. A document rendered then, after a push, held
+    the new data under the old version's ETag, and was kept: once that version was pushed
+    back (a roll-back), its ETag served the other data for good (found by an audit)."""
+    target = f"{IRIS.base}graph/across-a-push"
+    second = tmp_path / "graph"
+    second.mkdir()
+    for path in (ROOT / "graph").glob("*.ttl"):
+        (second / path.name).write_text(path.read_text("utf-8").replace(
+            '"Mesotherapy"@en', '"Mesotherapy II"@en'), "utf-8")
+
+    def push_from(folder: Path) -> None:
+        settings = Settings(project_dir=ROOT, graph_dir=folder)
+        push(dataset_parts(settings, target), loader(virtuoso), say=quiet)
+
+    push_from(ROOT / "graph")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LACTGRAPH_SPARQL_ENDPOINT", virtuoso.sparql)
+        patch.setenv("LACTGRAPH_SPARQL_GRAPH", target)
+        server = start_server()
+    document = server.url + "product/mesotherapy"
+    first = requests.get(document + ".ttl", timeout=30)  # the version, remembered
+    push_from(second)
+    across = requests.get(document + ".nt", timeout=30)
+    assert "Mesotherapy II" in across.text
+    assert across.headers.get("ETag") not in (None, first.headers["ETag"]) or \
+        "no-store" in across.headers["Cache-Control"]
+    push_from(ROOT / "graph")  # back
+    back = requests.get(document + ".nt", timeout=30)
+    assert back.status_code == 200 and "Mesotherapy II" not in back.text
 
 
 @pytest.mark.parametrize("path", [

@@ -38,6 +38,12 @@ class Store(ABC):
     def version(self) -> str:
         """A token that changes whenever the data changes (for ETags)."""
 
+    def settled(self, version: str) -> bool:
+        """Whether what was read since `version()` gave `version` belongs to that version:
+        the version asked again now is the same. (A store that remembers its version for a
+        while, as the remote one does, can change under its readers meanwhile.)"""
+        return self.version() == version
+
     @abstractmethod
     def modified(self) -> datetime | None:
         """When the data last changed, to the second (for Last-Modified); None if unknown."""

@@ -431,11 +431,11 @@ class RemoteStore(Store):
                              "GROUP BY ?g ORDER BY ?g")
         return "size " + " ".join(f"{row['g']}={row['n']}" for row in counts), None
 
-    def _current(self) -> tuple[str, datetime | None]:
-        """The version, asked of the server at most once per version_ttl seconds."""
+    def _current(self, fresh: bool = False) -> tuple[str, datetime | None]:
+        """The version, asked of the server at most once per version_ttl seconds (or now)."""
         with self._lock:
             now = time.monotonic()
-            if self._version is None or now - self._version[0] > self.version_ttl:
+            if fresh or self._version is None or now - self._version[0] > self.version_ttl:
                 self._version = (now, *self._read_version())
             return self._version[1], self._version[2]
 
@@ -444,6 +444,12 @@ class RemoteStore(Store):
         a new push reaches ETags within version_ttl seconds."""
         token, _ = self._current()
         return f"{self.endpoint} {token}"
+
+    def settled(self, version: str) -> bool:
+        """Asks the server: a push may have replaced the graphs since `version()` answered
+        from memory, and then what was read since belongs to the new version, not to it."""
+        token, _ = self._current(fresh=True)
+        return f"{self.endpoint} {token}" == version
 
     def modified(self) -> datetime | None:
         """When push last replaced the graphs (None: not pushed by lactgraph)."""

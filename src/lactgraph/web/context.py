@@ -62,13 +62,18 @@ class Site:
     def search_index(self) -> SearchIndex:
         """The name index of the store as it is now: the build's, else one gathered from
         the store into the cache once per store version (a remote store's change with it)."""
-        version = self.store.version()
         with self._search_lock:
+            version = self.store.version()
             if self._search is None or self._search[0] != version:
                 path = self._search_path(version)
-                if not path.exists():
+                while not path.exists():
                     build_index(store_rows(self.store), self.iris, path)
-                    _remove_older(path, self._gathered_prefix())
+                    if self.store.settled(version):
+                        _remove_older(path, self._gathered_prefix())
+                    else:  # a push came while the names were read: they are of no version
+                        path.unlink()
+                        version = self.store.version()
+                        path = self._search_path(version)
                 self._search = (version, SearchIndex(path))
             return self._search[1]
 

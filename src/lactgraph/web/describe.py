@@ -172,7 +172,11 @@ def per_version(name: str, build: Callable[[], T]) -> T:
     scan on every request; the store's version changes whenever its data does.
     """
     cache = current_app.extensions.setdefault("lactgraph.per_version", {})
-    key = (name, current_app.extensions["lactgraph"].store.version())
-    if key not in cache:  # two threads may both build it once: harmless, and no lock held
-        cache[key] = build()
-    return cache[key]
+    store = current_app.extensions["lactgraph"].store
+    key = (name, store.version())
+    if key in cache:
+        return cache[key]
+    value = build()  # two threads may both build it once: harmless, and no lock held
+    if store.settled(key[1]):  # else it was built from another version's data: not kept
+        cache[key] = value
+    return value

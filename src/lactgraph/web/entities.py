@@ -96,9 +96,9 @@ def rdf_document(graph: Graph, fmt: Format, topic: str | None = None) -> str:
     return render(urls.localise(graph), fmt, target)
 
 
-def _etag(iri: str, fmt: Format) -> str:
+def _etag(version: str, iri: str, fmt: Format) -> str:
     """Changes with the data (store version), the origin mapping and the software."""
-    parts = (site().store.version(), urls.public_base(), iri, fmt.name, __version__)
+    parts = (version, urls.public_base(), iri, fmt.name, __version__)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -129,7 +129,9 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
         return not_found(f"no .{extension} document here (try "
                          + ", ".join(f".{f.extension}" for f in formats) + ")",
                          html=False)
-    etag = _etag(iri, fmt)
+    store = site().store
+    version = store.version()
+    etag = _etag(version, iri, fmt)
     headers = {"Cache-Control": "no-cache"}
     if fmt.media_type != JSON_LD.media_type:
         # not on JSON-LD: the JSON-LD 1.1 API (9.4.1) reads an alternate link only on other
@@ -146,12 +148,15 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
         return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
     # When the served data last changed, not the entry's dcterms:modified: a document
     # also carries its neighbours' names and levels, which a rebuild may change alone.
-    modified = kept.modified if kept is not None else site().store.modified()
+    modified = kept.modified if kept is not None else store.modified()
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
         return _validated(Response(status=304, headers=headers), etag, modified)
     if kept is None:
         body = html(iri, graph) if fmt is HTML else rdf_document(graph, fmt, iri)
         kept = Rendered(body.encode("utf-8"), modified)
+        if not store.settled(version):  # a push came between: the body is of no version
+            return Response(kept.body, content_type=fmt.content_type,
+                            headers={**headers, "Cache-Control": "no-store"})
         cache.put(etag, kept)
     return _validated(Response(kept.body, headers=headers, content_type=fmt.content_type),
                       etag, modified)
