@@ -23,6 +23,7 @@ code (`RemoteStore.run`).
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
 import json
 import math
@@ -44,7 +45,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from ..errors import LactgraphError
 from ..iris import IriScheme
-from ..rdfio import IRI_CHARACTER
+from ..rdfio import IRI_CHARACTER, to_rdflib
 from . import FAST_STORE, Store
 from .querypool import (
     BOOLEAN,
@@ -224,11 +225,13 @@ def _term(value: dict[str, str]) -> Node:
     return Literal(value["value"], datatype=value.get("datatype"))
 
 
-def _plain(term: Node) -> Node:
-    """A literal as the embedded store gives it: `"x"^^xsd:string` is written `"x"`."""
-    if isinstance(term, Literal) and term.datatype == XSD.string:
-        return Literal(str(term))
-    return term
+def _answered_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, scope: str) -> Node:
+    """A term of a CONSTRUCT answer as rdflib's, as the embedded store gives it (rdfio's
+    to_rdflib: `"x"^^xsd:string` is `"x"`); a blank node with its canonical label, scoped
+    to its answer (`RemoteStore.construct`)."""
+    if isinstance(term, ox.BlankNode):
+        return BNode(f"r{scope}{term.value}")
+    return to_rdflib(term)
 
 
 class _Answered:
@@ -336,12 +339,23 @@ class RemoteStore(Store):
                 for row in answer["results"]["bindings"]]
 
     def construct(self, query: str) -> Graph:
+        """The answer with its blank nodes named by RDF canonicalization and the digest of
+        the canonical answer: the same data gives the same names in every worker and after
+        a re-push of the same files (Virtuoso's own labels change with each load), in the
+        same order, so one ETag has one body; and two answers (some servers label each
+        from `b0`) never share a name by chance."""
         body, rdf_format = self._triples(query, self.graphs, self.graphs, self.timeout)
-        parsed = Graph(store=FAST_STORE).parse(
-            data=body, format="nt" if rdf_format is ox.RdfFormat.N_TRIPLES else "turtle")
+        try:
+            answer = ox.Dataset(ox.parse(body, rdf_format))
+        except SyntaxError as error:
+            raise RemoteError(f"{self.endpoint}: its answer does not parse ({error})") from None
+        answer.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        quads = sorted(answer, key=str)  # and in one order, which the serialisers keep
+        scope = hashlib.sha256("\n".join(map(str, quads)).encode()).hexdigest()[:12]
         graph = Graph(store=FAST_STORE)
-        for s, p, o in parsed:
-            graph.add((s, p, _plain(o)))
+        for quad in quads:
+            graph.add(tuple(_answered_term(term, scope)
+                            for term in (quad.subject, quad.predicate, quad.object)))
         return graph
 
     def ask(self, query: str) -> bool:

@@ -58,7 +58,7 @@ def compact_jsonld(graph: Graph, context: dict[str, Any]) -> dict[str, Any]:
     The triples go to PyLD as a dataset, not as N-Quads text: its parser compares every
     triple with those already read (half the time of a document of 500 triples)."""
     dataset = [{"subject": _pyld_term(s), "predicate": _pyld_term(p), "object": _pyld_term(o)}
-               for s, p, o in graph]
+               for s, p, o in sorted(graph, key=_order)]
     expanded = jsonld.from_rdf({"@default": dataset}, {"useNativeTypes": True})
     return jsonld.compact(expanded, {"@context": context},  # from_rdf's is expanded
                           {"documentLoader": _no_fetch, "skipExpansion": True})
@@ -84,17 +84,34 @@ def _turtle(graph: Graph, target: Target) -> str:
     return header(namespaces) + body
 
 
-def _rdflib(name: str) -> Callable[[Graph, Target], str]:
-    def serialise(graph: Graph, target: Target) -> str:
-        return graph.serialize(format=name)
+def _order(triple: tuple[Node, Node, Node]) -> tuple[str, ...]:
+    """One order of triples, whatever order the store's answers and the summaries kept
+    from earlier documents came in (`describe`): one ETag, in any worker, has one body."""
+    s, p, o = triple
+    return (str(s), str(p), str(o), getattr(o, "language", None) or "",
+            str(getattr(o, "datatype", None) or ""))
 
-    return serialise
+
+def _n_triples(graph: Graph, target: Target) -> str:
+    lines = sorted(line for line in graph.serialize(format="nt").splitlines() if line)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _rdf_xml(graph: Graph, target: Target) -> str:
+    """rdflib's writer, in the triples' order (not pretty-xml: it mis-writes xml:lang
+    without bound prefixes)."""
+    ordered = Graph(store=graph.store.__class__())
+    for name, namespace in graph.namespaces():
+        ordered.bind(name, namespace)
+    for triple in sorted(graph, key=_order):
+        ordered.add(triple)
+    return ordered.serialize(format="xml")
 
 
 SERIALISERS: dict[str, Callable[[Graph, Target], str]] = {
     TURTLE.name: _turtle,
-    N_TRIPLES.name: _rdflib("nt"),
-    RDF_XML.name: _rdflib("xml"),  # pretty-xml mis-writes xml:lang without bound prefixes
+    N_TRIPLES.name: _n_triples,
+    RDF_XML.name: _rdf_xml,
     JSON_LD.name: _json_ld,
 }
 
