@@ -231,9 +231,13 @@ def test_an_endpoint_from_the_environment_that_is_not_an_http_url_is_refused():
 @pytest.mark.parametrize("option, value, expected", [
     ("--batch-size", "0", "a whole number, 1 or more"),
     ("--timeout", "0", "a number more than 0"),
+    # It went into the SPARQL Update as it was: a server's syntax error, or a relative IRI
+    # published as the graph's name.
+    ("--graph", "mygraph", "an absolute IRI (No scheme found in an absolute IRI)"),
+    ("--graph", "urn:x>", "an absolute IRI (Invalid IRI code point '>')"),
 ])
-def test_push_numbers_out_of_range_are_refused_while_parsing(tmp_path, option, value,
-                                                             expected):
+def test_push_values_out_of_range_are_refused_while_parsing(tmp_path, option, value,
+                                                            expected):
     result = run_lactgraph("push", "--endpoint", "http://127.0.0.1:1/sparql", option, value,
                            cwd=tmp_path)
     assert result.returncode == 2

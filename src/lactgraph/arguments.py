@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import pyoxigraph
+
 
 def whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number from least (up to most, if given)."""
@@ -60,4 +62,15 @@ def http_url(text: str) -> str:
     """An argparse type: an http(s) URL, e.g. of a SPARQL endpoint."""
     if not is_http_url(text):
         raise argparse.ArgumentTypeError(f"{text!r}: expected an http(s) URL")
+    return text
+
+
+def absolute_iri(text: str) -> str:
+    """An argparse type: an absolute IRI, e.g. of a named graph (it goes into SPARQL text,
+    where a space or `>` would break the request, and a relative one means nothing)."""
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an absolute IRI ({error})"
+                                         ) from None
     return text

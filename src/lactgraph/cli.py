@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .arguments import http_url, number, whole_number
+from .arguments import absolute_iri, http_url, number, whole_number
 from .config import Settings, settings_from_env
 from .errors import LactgraphError, SourceError
 from .harvest import add_harvest_command
@@ -59,7 +59,8 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--store", type=Path, help="a persistent Oxigraph store to open read-only")
     serve.add_argument("--sparql-endpoint", type=http_url,
                        help="read this SPARQL server instead of an embedded store")
-    serve.add_argument("--sparql-graph", help="the named graph of the data on that server")
+    serve.add_argument("--sparql-graph", type=absolute_iri,
+                       help="the named graph of the data on that server")
     serve.add_argument("--base", help="base IRI of the graph (https://w3id.org/lactgraph/)")
     serve.add_argument("--public-url", help="URL the server is reached at, if not its own origin")
     serve.add_argument("--query-timeout", type=float, help="seconds a SPARQL query may run (10)")

@@ -52,7 +52,7 @@ from urllib.parse import urlencode
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import XSD
 
-from .arguments import http_url, number, whole_number
+from .arguments import absolute_iri, http_url, number, whole_number
 from .config import Settings, settings_from_env
 from .errors import LactgraphError
 from .iris import IriScheme
@@ -471,8 +471,9 @@ def add_push_command(commands: argparse._SubParsersAction) -> None:
     push_.add_argument("--graph-store", type=http_url,
                        help="its Graph Store Protocol endpoint, to load each graph in one "
                             "request (Virtuoso: http://HOST:8890/sparql-graph-crud-auth)")
-    push_.add_argument("--graph", dest="graph_iri",
-                       help="named graph of the data (<base>graph/lactgraph)")
+    push_.add_argument("--graph", dest="graph_iri", type=absolute_iri,
+                       help="named graph of the data (<base>graph/lactgraph); the "
+                            "ontology and the shapes go into their own graphs whatever it is")
     push_.add_argument("--user", help=f"user name; the password is read from "
                                       f"{PASSWORD_VARIABLE}")
     push_.add_argument("--batch-size", type=whole_number(1), default=BATCH_SIZE,

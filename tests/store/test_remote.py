@@ -642,3 +642,17 @@ def test_serve_with_an_unreachable_endpoint_stops_with_one_clear_line():
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "cannot reach the SPARQL server" in result.stderr
+
+
+def test_serve_with_a_graph_the_server_does_not_hold_stops_with_one_clear_line(virtuoso,
+                                                                               pushed):
+    """It served an empty site: no triples, every product a 404 (found by an audit)."""
+    env = {**os.environ, "LACTGRAPH_SPARQL_ENDPOINT": virtuoso.sparql,
+           "LACTGRAPH_SPARQL_GRAPH": "https://example.org/not-pushed"}
+    result = subprocess.run([sys.executable, "-m", "lactgraph", "serve", "--port",
+                             str(free_port())], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert ("the SPARQL server holds nothing in the graph <https://example.org/not-pushed>"
+            in result.stderr)

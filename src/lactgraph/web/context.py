@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..config import Settings
+from ..errors import LactgraphError
 from ..generations import current_store, search_index_of, store_sources
 from ..iris import IriScheme, UrlMapper
 from ..search_index import SearchIndex, build_index, store_rows
@@ -46,6 +47,12 @@ class Site:
                                 dataset_graphs(iris, settings.sparql_graph),
                                 query_timeout=settings.query_timeout)
             store.version()  # a wrong endpoint fails here, in one line, not on every page
+            data = store.graphs[0]
+            if not store.ask(f"ASK {{ GRAPH <{data}> {{ ?s ?p ?o }} }}"):  # nor an empty site
+                raise LactgraphError(
+                    f"the SPARQL server holds nothing in the graph <{data}>: push the graph "
+                    "there (lactgraph push), or set LACTGRAPH_SPARQL_GRAPH to the graph push "
+                    "was given (--graph)")
             return cls(settings, store, None, iris, urls)
         if settings.store_dir:
             site = cls(settings, OxigraphStore(settings.store_dir), settings.store_dir, iris,
