@@ -229,7 +229,7 @@ class _Http:
     def update(self, text: str) -> None:
         self.send("POST", self.server.endpoint, urlencode({"update": text}).encode(), FORM)
 
-    def _values(self, query: str, name: str, what: str) -> list[str]:
+    def values(self, query: str, name: str, what: str) -> list[str]:
         """The values of one variable of a SELECT query's answer."""
         body = self.send("POST", self.server.endpoint, urlencode({"query": query}).encode(),
                          FORM, accept=SPARQL_JSON)
@@ -243,7 +243,7 @@ class _Http:
     def count(self, graph: str) -> int:
         query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
         what = f"the triple count of {graph}"
-        values = self._values(query, "n", what)
+        values = self.values(query, "n", what)
         if values and not values[0].isdigit():
             raise LactgraphError(f"{self.server.endpoint}: cannot read {what} from its answer")
         return int(values[0]) if values else 0
@@ -252,7 +252,7 @@ class _Http:
         """The server's graphs whose names start with one of stems."""
         test = " || ".join(f"STRSTARTS(STR(?g), {Literal(stem).n3()})" for stem in stems)
         query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({test}) }}"
-        return sorted(self._values(query, "g", "the graphs' names"))
+        return sorted(self.values(query, "g", "the graphs' names"))
 
     def put(self, graph_store: str, graph: str, data: bytes) -> None:
         """Two PUTs: an empty one gets the server's challenge, if any, with a body small
@@ -345,12 +345,14 @@ def digest(parts: Sequence[Part]) -> str:
     return "sha256:" + hashed.hexdigest()[:32]
 
 
-def switch_update(moves: dict[str, str | None], data_graph: str, version: str) -> str:
+def switch_update(moves: dict[str, str | None], data_graph: str, version: str,
+                  modified: str | None = None) -> str:
     """One update request: each staging graph onto its target (a target with nothing
-    staged is dropped), then the record of the version."""
+    staged is dropped), then the record of the version and of its time: now, or modified
+    (when this version was pushed first)."""
     marker = version_graph(data_graph)
-    now = Literal(datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-                  datatype=XSD.dateTime)
+    now = Literal(modified or datetime.now(UTC).replace(microsecond=0).isoformat().replace(
+        "+00:00", "Z"), datatype=XSD.dateTime)
     operations = [f"MOVE <{staging}> TO <{target}>" if staging
                   else f"DROP SILENT GRAPH <{target}>" for target, staging in moves.items()]
     operations += [f"DROP SILENT GRAPH <{marker}>",
@@ -386,7 +388,8 @@ def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
         started = time.monotonic()
         stop.check()
         stop.switching = True  # from here on, a first signal lets the push finish
-        http.update(switch_update(moves, targets[0], version))
+        http.update(switch_update(moves, targets[0], version, _first_pushed(http, targets[0],
+                                                                            version)))
         say(f"replaced {len(moves)} graphs in one update ({time.monotonic() - started:.1f} s)")
     except BaseException:
         if not stop.switching:
@@ -398,6 +401,16 @@ def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
             raise LactgraphError(f"{part.graph}: the server holds {counts[part.graph]} "
                                  f"triples after the push, {len(graph)} were sent")
     return Pushed(counts, version)
+
+
+def _first_pushed(http: _Http, data_graph: str, version: str) -> str | None:
+    """When the server's graphs became this version, if they are it already: pushing the
+    same files again keeps the version (ETags) and so its time (Last-Modified)."""
+    times = http.values(
+        f"SELECT ?modified WHERE {{ GRAPH <{version_graph(data_graph)}> {{ <{data_graph}> "
+        f"<{DCTERMS}identifier> {Literal(version).n3()} ; <{DCTERMS}modified> ?modified }} }}",
+        "modified", "the time of the version on the server")
+    return times[0] if times else None
 
 
 def _drop_leftovers(http: _Http, targets: Sequence[str], say: Say) -> None:

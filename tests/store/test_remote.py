@@ -438,6 +438,19 @@ def test_the_version_is_what_push_recorded(remote, pushed):
     assert remote.modified() is not None
 
 
+def test_pushing_the_same_files_again_keeps_the_version_and_its_time(virtuoso, pushed):
+    """The version (ETags) stayed, but its time moved to each push: a worker's kept
+    documents said one Last-Modified, those rendered after it another (found by an audit)."""
+    target = f"{IRIS.base}graph/twice"
+    times = []
+    for _ in range(2):
+        push(dataset_parts(PROJECT, target), loader(virtuoso), say=quiet)
+        store = RemoteStore(virtuoso.sparql, dataset_graphs(IRIS, target), version_ttl=0)
+        times.append((store.version(), store.modified()))
+        time.sleep(1.1)  # the time is kept to the second
+    assert times[0] == times[1] and times[0][1] is not None
+
+
 # --- /sparql answers: serialised by the same code as the embedded store's ---------------
 
 @pytest.mark.parametrize("query", [
