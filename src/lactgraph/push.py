@@ -218,11 +218,16 @@ class _Http:
             message = server_message(error.read())
         except (OSError, AttributeError):
             message = ""
-        if error.code in (401, 403):
+        if error.code == 401:
             who = (f"user {self.server.user!r}" if self.server.user
                    else f"no credentials (give --user and set {PASSWORD_VARIABLE})")
-            return LactgraphError(f"{url}: the server refused {who} (HTTP {error.code}) "
+            return LactgraphError(f"{url}: the server refused {who} (HTTP 401) "
                                   f"{message}".rstrip())
+        if error.code == 403:  # a known user without the right, or an endpoint without auth
+            return LactgraphError(
+                f"{url}: the server forbids this request (HTTP 403): the user may lack the "
+                "right to change graphs, or the endpoint takes no credentials (Virtuoso's "
+                f"are /sparql-auth and /sparql-graph-crud-auth) {message}".rstrip())
         refusal = _Deadlocked if _DEADLOCK.search(message) else LactgraphError
         return refusal(f"{url}: HTTP {error.code} {error.reason}: {message}")
 

@@ -316,6 +316,21 @@ def test_push_with_a_wrong_password_is_refused_and_changes_nothing(virtuoso, rem
     assert remote.version() == before
 
 
+def test_the_wrong_endpoints_are_told_apart_from_a_wrong_password(virtuoso, remote):
+    """Virtuoso's graph store without auth answered 403, reported as 'refused user dba',
+    which reads as a wrong password; a store given /sparql-auth said 'HTTP 401:' and no
+    more (found by an audit)."""
+    before = remote.version()
+    unauthenticated = Server(virtuoso.sparql_auth, virtuoso.url + "sparql-graph-crud", USER,
+                             PASSWORD, timeout=60)
+    with pytest.raises(LactgraphError, match=r"forbids this request \(HTTP 403\).*"
+                                             r"/sparql-graph-crud-auth"):
+        push(dataset_parts(PROJECT), unauthenticated, say=quiet)
+    assert remote.version() == before
+    with pytest.raises(RemoteError, match="asks for credentials; give the server's public"):
+        RemoteStore(virtuoso.sparql_auth, dataset_graphs(IRIS)).version()
+
+
 def test_push_to_a_closed_port_says_the_server_cannot_be_reached():
     endpoint = f"http://127.0.0.1:{free_port()}/sparql-auth"
     with pytest.raises(LactgraphError, match="cannot reach the server"):

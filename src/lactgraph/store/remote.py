@@ -126,6 +126,10 @@ def _error(endpoint: str, error: Exception) -> RemoteError:
         status = getattr(error.__context__, "code", None)
         _, _, tail = str(error).partition("Response:\n")
         body = ast.literal_eval(tail) if tail.startswith(("b'", 'b"')) else b""
+        if status == 401:
+            return RemoteError(f"{endpoint}: HTTP 401: the endpoint asks for credentials; "
+                               "give the server's public, read-only one (Virtuoso: /sparql)",
+                               status)
         return RemoteError(f"{endpoint}: HTTP {status}: {server_message(body)}", status)
     if isinstance(error, urllib.error.HTTPError):
         return RemoteError(f"{endpoint}: HTTP {error.code} {error.reason}: "
