@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from lactgraph.push import Server
+from lactgraph.sparql_client import Server
 
 from .conftest import free_port
 

@@ -15,10 +15,11 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from lactgraph import push as push_module
+from lactgraph import sparql_client
 from lactgraph.errors import LactgraphError
-from lactgraph.push import Part, Server, push
+from lactgraph.push import Part, push
 from lactgraph.rdfio import read_graph
+from lactgraph.sparql_client import Server
 
 from ..loopback import Answering, serving
 from ..virtuoso import quiet
@@ -88,7 +89,7 @@ class BasicAuth(StandIn):
 @pytest.fixture
 def standin(monkeypatch):
     """serving(handler) with no pause between tries and a fresh record."""
-    monkeypatch.setattr(push_module, "DEADLOCK_PAUSE", 0.0)
+    monkeypatch.setattr(sparql_client, "DEADLOCK_PAUSE", 0.0)
     StandIn.seen = []
     return serving
 

@@ -24,13 +24,13 @@ from lactgraph.iris import UrlMapper
 from lactgraph.push import (
     BATCH_SIZE,
     Pushed,
-    Server,
     add_push_command,
     batches,
     dataset_parts,
     push,
 )
 from lactgraph.rdfio import read_graph
+from lactgraph.sparql_client import Server
 from lactgraph.store.querypool import (
     QueryJob,
     QueryRefused,
