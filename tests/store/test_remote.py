@@ -643,7 +643,7 @@ def test_the_service_description_names_the_graphs_on_the_server(remote_server):
     assert names == set(dataset_graphs(IRIS))
 
 
-@pytest.mark.parametrize("path", ["product/mesotherapy.html", "search?q=meso"])
+@pytest.mark.parametrize("path", ["", "product/mesotherapy.html", "search?q=meso"])
 def test_pages_are_the_same(server, remote_server, path):
     (mine, mine_text), (theirs, theirs_text) = fetch(remote_server, path, "text/html"), \
         fetch(server, path, "text/html")

@@ -265,7 +265,7 @@ def home() -> str:
         f"VALUES ?c {{ {' '.join(f'<{c}>' for c in figures.classes)} }} }}")
         if figures.classes else Graph())
     classes = sorted(((view.name(URIRef(c)), n) for c, n in figures.classes.items()),
-                     key=lambda item: (-item[1], item[0]))  # ties by name: any store
+                     key=lambda item: (-item[1], item[0].value))  # ties by name: any store
     return render_template("home.html", figures=figures, per_level=per_level, classes=classes)
 
 
