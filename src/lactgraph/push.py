@@ -39,7 +39,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,11 +130,11 @@ class Stop:
     The first signal is honoured between requests: one still running on the server could
     otherwise fill a staging graph again after its drop. A second stops at once."""
 
-    asked: int = 0  # signals received
+    signals: list[int] = field(default_factory=list)  # those received, first first
     switching: bool = False  # the request that switches the graphs has been sent
 
     def check(self) -> None:
-        if self.asked:
+        if self.signals:
             raise KeyboardInterrupt
 
 
@@ -257,12 +257,11 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.user and password is None:
         raise LactgraphError(f"--user {args.user}: set the password in {PASSWORD_VARIABLE}")
     server = Server(args.endpoint, args.graph_store, args.user, password, args.timeout)
-    stop, stopped_by = Stop(), []
+    stop = Stop()
 
     def asked(signum: int, _frame: object) -> None:  # Ctrl-C or `kill PID`
-        stop.asked += 1
-        stopped_by.append(signum)
-        if stop.asked > 1:
+        stop.signals.append(signum)
+        if len(stop.signals) > 1:
             raise KeyboardInterrupt
         print("lactgraph: push: " + ("the graphs are being switched: finishing" if
                                      stop.switching else "stopping after the request under way")
@@ -275,7 +274,7 @@ def cmd_push(args: argparse.Namespace) -> int:
                       stop=stop)
     except KeyboardInterrupt:
         print(f"lactgraph: push: {_stopped(stop)}", file=sys.stderr)
-        return 128 + stopped_by[0]
+        return 128 + stop.signals[0]
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -288,7 +287,7 @@ def _stopped(stop: Stop) -> str:
     if stop.switching:
         return ("stopped at once while the server switched the graphs: they are the new "
                 "ones or the old; push again to know")
-    if stop.asked > 1:
+    if len(stop.signals) > 1:
         return ("stopped at once; its staging graphs were dropped, but a request the "
                 "server was still running may fill one again: the next push drops it")
     return "interrupted; its staging graphs were dropped"

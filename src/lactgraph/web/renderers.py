@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from ..store import FAST_STORE
 from ..turtle import TermWriter, blocks, header
 from .negotiation import HTML, JSON_LD, N_TRIPLES, RDF_XML, TURTLE, Format
 
@@ -100,7 +101,7 @@ def _n_triples(graph: Graph, target: Target) -> str:
 def _rdf_xml(graph: Graph, target: Target) -> str:
     """rdflib's writer, in the triples' order (not pretty-xml: it mis-writes xml:lang
     without bound prefixes)."""
-    ordered = Graph(store=graph.store.__class__())
+    ordered = Graph(store=FAST_STORE)
     for name, namespace in graph.namespaces():
         ordered.bind(name, namespace)
     for triple in sorted(graph, key=_order):
