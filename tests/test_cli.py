@@ -243,3 +243,15 @@ def test_push_values_out_of_range_are_refused_while_parsing(tmp_path, option, va
     assert result.returncode == 2
     assert result.stderr == (f"lactgraph push: error: argument {option}: {value!r}: "
                              f"expected {expected}\n")
+
+
+def test_a_command_loads_only_what_it_runs():
+    """Each command imports its library when it runs: `lactgraph build` loaded push's,
+    harvest's and the linker's HTTP clients at start, 0.1 s of every incremental build."""
+    probe = ("import sys; from lactgraph import cli; cli.parser(); "
+             "print(' '.join(sorted(m for m in ('requests', 'SPARQLWrapper', 'pyld', "
+             "'lactgraph.push', 'lactgraph.harvest', 'lactgraph.link.linker') "
+             "if m in sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    assert loaded.stdout == "\n"

@@ -20,7 +20,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from lactgraph import cli
 from lactgraph.build import import_sources
 from lactgraph.dumps import write_dumps
-from lactgraph.harvest import STATE_SUFFIX, HarvestError, add_harvest_command, harvest
+from lactgraph.harvest import STATE_SUFFIX, HarvestError, harvest
 
 from . import conftest
 from .cli_helpers import assert_clean_error, run_lactgraph
@@ -203,28 +203,26 @@ def test_an_incremental_harvest_fetches_the_changed_entry_and_nothing_else(
 
 # --- the command and its errors ---------------------------------------------------------------
 
-def run(monkeypatch, *args: str) -> int:
-    if add_harvest_command not in cli.ADDERS:
-        monkeypatch.setattr(cli, "ADDERS", [*cli.ADDERS, add_harvest_command])
+def run(*args: str) -> int:
     return cli.main(["harvest", *args])
 
 
-def test_the_command_reports_and_errors_in_one_line(server, tmp_path, monkeypatch, capsys):
+def test_the_command_reports_and_errors_in_one_line(server, tmp_path, capsys):
     output = tmp_path / "out.nt"
-    assert run(monkeypatch, server.url, "-o", str(output), "--since", "2019-01-01") == 0
+    assert run(server.url, "-o", str(output), "--since", "2019-01-01") == 0
     err = capsys.readouterr().err
     assert err.startswith("lactgraph: harvested ") and "\r" not in err  # no bar off a TTY
     assert output.is_file()
-    assert run(monkeypatch, f"http://127.0.0.1:{conftest.free_port()}/", "-o",
+    assert run(f"http://127.0.0.1:{conftest.free_port()}/", "-o",
                str(output), "--retries", "0") == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot connect" in err and "Traceback" not in err
-    assert run(monkeypatch, server.url + "nothing/", "-o", str(output)) == 1
+    assert run(server.url + "nothing/", "-o", str(output)) == 1
     assert "404" in capsys.readouterr().err
-    assert run(monkeypatch, server.url, "-o", str(tmp_path / "out.txt")) == 1
+    assert run(server.url, "-o", str(tmp_path / "out.txt")) == 1
     assert "must end in .jsonld or .nt" in capsys.readouterr().err
     with pytest.raises(SystemExit) as usage:
-        run(monkeypatch, server.url, "-o", str(output), "--since", "last week")
+        run(server.url, "-o", str(output), "--since", "last week")
     assert usage.value.code == 2
     assert "expected a date (YYYY-MM-DD)" in capsys.readouterr().err
 

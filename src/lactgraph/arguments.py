@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 import pyoxigraph
@@ -45,6 +46,15 @@ def number(least: float, *, allowed: bool = True) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def date_or_time(text: str) -> date | datetime:
+    """An argparse type: a date (YYYY-MM-DD) or an ISO 8601 date-time."""
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a date (YYYY-MM-DD) or a date-time") from None
 
 
 def is_http_url(text: str) -> bool:

@@ -6,15 +6,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import NoReturn
 
-from .arguments import absolute_iri, http_url, number, whole_number
-from .config import Settings, settings_from_env
+from .arguments import absolute_iri, date_or_time, http_url, number, whole_number
+from .config import PASSWORD_VARIABLE, PUSH_BATCH_SIZE, Settings, settings_from_env
 from .errors import LactgraphError, SourceError
-from .harvest import add_harvest_command
 from .link.cli import add_link_commands
-from .push import add_push_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_SYNTH_PRODUCTS = 10_000_000  # a typo's extra zeros are refused, not allocated for
@@ -226,6 +225,57 @@ def _add_import(commands: argparse._SubParsersAction) -> None:
     imp.set_defaults(run=cmd_import)
 
 
+def _deferred(module: str, command: str) -> Callable[[argparse.Namespace], int]:
+    """The command function of another module, imported when it runs, as each command here
+    imports its library: an HTTP client loaded for nothing costs every build 0.1 s."""
+    def run(args: argparse.Namespace) -> int:
+        return getattr(import_module(module, __package__), command)(args)
+
+    return run
+
+
+def _add_push(commands: argparse._SubParsersAction) -> None:
+    push = commands.add_parser(
+        "push", help="load the graph into a SPARQL 1.1 server (for serve --sparql-endpoint)")
+    push.add_argument("--endpoint", required=True, type=http_url,
+                      help="the server's SPARQL Update endpoint "
+                           "(Virtuoso: http://HOST:8890/sparql-auth)")
+    push.add_argument("--graph-store", type=http_url,
+                      help="its Graph Store Protocol endpoint, to load each graph in one "
+                           "request (Virtuoso: http://HOST:8890/sparql-graph-crud-auth)")
+    push.add_argument("--graph", dest="graph_iri", type=absolute_iri,
+                      help="named graph of the data (<base>graph/lactgraph); the "
+                           "ontology and the shapes go into their own graphs whatever it is")
+    push.add_argument("--user", help=f"user name; the password is read from "
+                                     f"{PASSWORD_VARIABLE}")
+    push.add_argument("--batch-size", type=whole_number(1), default=PUSH_BATCH_SIZE,
+                      help="triples per SPARQL Update request without --graph-store "
+                           f"({PUSH_BATCH_SIZE})")
+    push.add_argument("--timeout", type=number(0, allowed=False), default=600.0,
+                      help="seconds one request may take (600)")
+    push.add_argument("--graph-dir", type=Path, help="folder of the built graph (./graph)")
+    push.add_argument("--base", help="base IRI of the graph (https://w3id.org/lactgraph/)")
+    push.set_defaults(run=_deferred(".push", "cmd_push"))
+
+
+def _add_harvest(commands: argparse._SubParsersAction) -> None:
+    harvest = commands.add_parser(
+        "harvest", help="take every entry of a lactgraph server as JSON-LD or N-Triples")
+    harvest.add_argument("base_url", help="the server's base URL, e.g. http://127.0.0.1:8000/")
+    harvest.add_argument("-o", "--output", type=Path, required=True,
+                         help="output file: .jsonld (one document) or .nt")
+    harvest.add_argument("--since", type=date_or_time,
+                         help="only entries updated since this date (an incremental run)")
+    harvest.add_argument("--until", type=date_or_time,
+                         help="only entries updated until this date")
+    harvest.add_argument("--page-size", type=whole_number(1, 1000), default=1000,
+                         help="entries per collection page (1000)")
+    harvest.add_argument("--retries", type=whole_number(0), default=5,
+                         help="retries of a failed request, with back-off (5)")
+    harvest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    harvest.set_defaults(run=_deferred(".harvest", "cmd_harvest"))
+
+
 class _Parser(argparse.ArgumentParser):
     """A usage error is one line too, like every other error (`COMMAND --help` shows the
     usage); the subcommands' parsers are of this class as well."""
@@ -247,8 +297,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 ADDERS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_build, _add_validate, _add_import, _add_serve, add_link_commands, add_push_command,
-    add_harvest_command, _add_synth,
+    _add_build, _add_validate, _add_import, _add_serve, add_link_commands, _add_push,
+    _add_harvest, _add_synth,
 ]
 
 

@@ -17,6 +17,13 @@ from .arguments import is_http_url
 from .errors import LactgraphError
 from .vocab import DEFAULT_BASE
 
+# `lactgraph push`'s password, read from the environment: never on the command line, where
+# `ps` shows it.
+PASSWORD_VARIABLE = "LACTGRAPH_SPARQL_PASSWORD"
+# Triples per SPARQL Update request of a push. Virtuoso 7.2 refuses 5,000 ("SP030 ... memory
+# exhausted") and 2,000 ("SP031 ... more than 10000 lines of code"); 1,000 loads.
+PUSH_BATCH_SIZE = 1000
+
 # The least each limit may be, and whether that value itself is allowed.
 _LEAST = {"query_timeout": (0, False), "row_cap": (1, True), "query_workers": (1, True),
           "sparql_budget": (0, True), "max_url_bytes": (1, True),

@@ -49,7 +49,7 @@ from rdflib import Graph
 from tqdm import tqdm
 
 from . import __version__
-from .arguments import is_http_url, whole_number
+from .arguments import is_http_url
 from .errors import LactgraphError
 from .rdfio import write_atomically
 from .stable_rdf import compact_document, sorted_ntriples, stable_blank_nodes
@@ -372,14 +372,6 @@ def _serialise(graph: Graph, output: Path, contexts: Contexts, base: str) -> byt
 
 # --- the command --------------------------------------------------------------------------
 
-def _moment(text: str) -> date | datetime:
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected a date (YYYY-MM-DD) or a date-time") from None
-
-
 def cmd_harvest(args: argparse.Namespace) -> int:
     report = harvest(args.base_url, args.output, since=args.since, until=args.until,
                      page_size=args.page_size, progress=False if args.no_progress else None,
@@ -389,21 +381,3 @@ def cmd_harvest(args: argparse.Namespace) -> int:
           f"{len(report.fetched)} documents transferred, {report.not_modified} not modified",
           file=sys.stderr)
     return 0
-
-
-def add_harvest_command(commands: argparse._SubParsersAction) -> None:
-    """Register `lactgraph harvest` (for cli.ADDERS)."""
-    command = commands.add_parser(
-        "harvest", help="take every entry of a lactgraph server as JSON-LD or N-Triples")
-    command.add_argument("base_url", help="the server's base URL, e.g. http://127.0.0.1:8000/")
-    command.add_argument("-o", "--output", type=Path, required=True,
-                         help="output file: .jsonld (one document) or .nt")
-    command.add_argument("--since", type=_moment,
-                         help="only entries updated since this date (an incremental run)")
-    command.add_argument("--until", type=_moment, help="only entries updated until this date")
-    command.add_argument("--page-size", type=whole_number(1, 1000), default=1000,
-                         help="entries per collection page (1000)")
-    command.add_argument("--retries", type=whole_number(0), default=5,
-                         help="retries of a failed request, with back-off (5)")
-    command.add_argument("--no-progress", action="store_true", help="no progress bar")
-    command.set_defaults(run=cmd_harvest)

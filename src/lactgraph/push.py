@@ -46,20 +46,15 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import XSD
 
-from .arguments import absolute_iri, http_url, number, whole_number
-from .config import Settings, settings_from_env
+from .config import PASSWORD_VARIABLE, PUSH_BATCH_SIZE, Settings, settings_from_env
 from .errors import LactgraphError
 from .iris import IriScheme
 from .rdfio import rdf_paths, read_graph
-from .sparql_client import PASSWORD_VARIABLE, Server, SparqlClient
+from .sparql_client import Server, SparqlClient
 from .store.remote import DCTERMS, dataset_graphs, version_graph
 
 Say = Callable[[str], None]
 
-
-# Triples per SPARQL Update request. Virtuoso 7.2 refuses 5,000 ("SP030 ... memory
-# exhausted") and 2,000 ("SP031 ... more than 10000 lines of code"); 1,000 loads.
-BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -182,7 +177,7 @@ def switch_update(moves: dict[str, str | None], data_graph: str, version: str,
     return " ;\n".join(operations)
 
 
-def push(parts: Sequence[Part], server: Server, batch_size: int = BATCH_SIZE,
+def push(parts: Sequence[Part], server: Server, batch_size: int = PUSH_BATCH_SIZE,
          say: Say | None = None, stop: Stop | None = None) -> Pushed:
     """Replace the parts' graphs on the server (the first part is the data graph)."""
     stop = stop or Stop()
@@ -291,28 +286,3 @@ def _stopped(stop: Stop) -> str:
         return ("stopped at once; its staging graphs were dropped, but a request the "
                 "server was still running may fill one again: the next push drops it")
     return "interrupted; its staging graphs were dropped"
-
-
-def add_push_command(commands: argparse._SubParsersAction) -> None:
-    """`lactgraph push` (for cli.ADDERS)."""
-    push_ = commands.add_parser(
-        "push", help="load the graph into a SPARQL 1.1 server (for serve --sparql-endpoint)")
-    push_.add_argument("--endpoint", required=True, type=http_url,
-                       help="the server's SPARQL Update endpoint "
-                            "(Virtuoso: http://HOST:8890/sparql-auth)")
-    push_.add_argument("--graph-store", type=http_url,
-                       help="its Graph Store Protocol endpoint, to load each graph in one "
-                            "request (Virtuoso: http://HOST:8890/sparql-graph-crud-auth)")
-    push_.add_argument("--graph", dest="graph_iri", type=absolute_iri,
-                       help="named graph of the data (<base>graph/lactgraph); the "
-                            "ontology and the shapes go into their own graphs whatever it is")
-    push_.add_argument("--user", help=f"user name; the password is read from "
-                                      f"{PASSWORD_VARIABLE}")
-    push_.add_argument("--batch-size", type=whole_number(1), default=BATCH_SIZE,
-                       help="triples per SPARQL Update request without --graph-store "
-                            f"({BATCH_SIZE})")
-    push_.add_argument("--timeout", type=number(0, allowed=False), default=600.0,
-                       help="seconds one request may take (600)")
-    push_.add_argument("--graph-dir", type=Path, help="folder of the built graph (./graph)")
-    push_.add_argument("--base", help="base IRI of the graph (https://w3id.org/lactgraph/)")
-    push_.set_defaults(run=cmd_push)

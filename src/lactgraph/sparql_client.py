@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 from rdflib import Literal
 
+from .config import PASSWORD_VARIABLE
 from .errors import LactgraphError
 from .store.remote import SPARQL_JSON, server_message, standard_json
 
-PASSWORD_VARIABLE = "LACTGRAPH_SPARQL_PASSWORD"
 FORM = "application/x-www-form-urlencoded"
 # A deadlocked transaction is rolled back whole, so sending the request again is safe.
 DEADLOCK_TRIES = 3

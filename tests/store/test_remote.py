@@ -3,7 +3,6 @@ embedded store does, through the Store interface, /sparql and the served pages."
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -18,17 +17,11 @@ from rdflib import RDFS, VOID, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from requests.auth import HTTPDigestAuth
 
-from lactgraph.config import Settings
+from lactgraph import cli
+from lactgraph.config import PUSH_BATCH_SIZE, Settings
 from lactgraph.errors import LactgraphError
 from lactgraph.iris import UrlMapper
-from lactgraph.push import (
-    BATCH_SIZE,
-    Pushed,
-    add_push_command,
-    batches,
-    dataset_parts,
-    push,
-)
+from lactgraph.push import Pushed, batches, dataset_parts, push
 from lactgraph.rdfio import read_graph
 from lactgraph.sparql_client import Server
 from lactgraph.store.querypool import (
@@ -252,7 +245,7 @@ def test_the_default_batch_size_loads_a_generated_graph_into_virtuoso(virtuoso, 
     """With the old default (5,000 triples a request) Virtuoso refused the first batch of
     any graph past it: "SP030 ... memory exhausted"."""
     folder, graph = generated
-    assert len(graph) > 3 * BATCH_SIZE
+    assert len(graph) > 3 * PUSH_BATCH_SIZE
     target = f"{IRIS.base}graph/default-batches"
     pushed = push(dataset_parts(Settings(project_dir=ROOT, graph_dir=folder), target),
                   loader(virtuoso, graph_store=False), say=quiet)
@@ -339,10 +332,8 @@ def test_push_to_a_closed_port_says_the_server_cannot_be_reached():
 
 def test_the_push_command_reads_the_password_from_the_environment(virtuoso, pushed, capsys,
                                                                   monkeypatch):
-    commands = argparse.ArgumentParser().add_subparsers()
-    add_push_command(commands)
-    args = commands.choices["push"].parse_args([
-        "--endpoint", virtuoso.sparql_auth, "--graph-store", virtuoso.graph_store,
+    args = cli.parser().parse_args([
+        "push", "--endpoint", virtuoso.sparql_auth, "--graph-store", virtuoso.graph_store,
         "--user", USER, "--graph-dir", str(ROOT / "graph")])
     monkeypatch.delenv("LACTGRAPH_SPARQL_PASSWORD", raising=False)
     with pytest.raises(LactgraphError, match="LACTGRAPH_SPARQL_PASSWORD"):

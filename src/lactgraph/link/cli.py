@@ -13,15 +13,15 @@ from pathlib import Path
 from ..arguments import http_url
 from ..config import settings_from_env
 from ..errors import LactgraphError
-from .client import LinkError, SparqlClient
-from .linker import link_candidates
-from .sssom import MappingsInvalid, read_and_check
 from .targets import TARGETS
 
 EXIT_OK = 0
 
 
 def cmd_link(args: argparse.Namespace) -> int:
+    from .client import LinkError, SparqlClient  # HTTP clients: for these commands only
+    from .linker import link_candidates
+
     settings = settings_from_env().with_overrides(base=args.base, graph_dir=args.graph)
     cache = None if args.no_cache else (args.cache or settings.cache_path / "link")
     client = SparqlClient(args.endpoint, cache, timeout=args.timeout, pause=args.pause,
@@ -38,6 +38,8 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def cmd_mappings_check(args: argparse.Namespace) -> int:
+    from .sssom import MappingsInvalid, read_and_check
+
     settings = settings_from_env().with_overrides(base=args.base)
     subjects = None
     if args.graph:
