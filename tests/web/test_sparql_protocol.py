@@ -330,6 +330,12 @@ def _assert_plain_error(response: requests.Response, status: int) -> None:
     assert "Traceback" not in response.text
 
 
+def test_a_malformed_query_is_400_whatever_format_the_client_accepts(server):
+    """Before the format's 406: the remote store answered 406 without asking its server."""
+    _assert_plain_error(get(server, "SELECT ?s WHERE {", accept="image/png"), 400)
+    _assert_plain_error(get(server, "SELECT ?s WHERE {", format="turtle"), 400)
+
+
 @pytest.mark.embedded_only("Virtuoso's parser words its errors its own way")
 def test_a_malformed_query_gets_400_with_line_and_column(server):
     response = get(server, "SELECT ?s WHERE {\n  ?s ?p \n}")

@@ -399,7 +399,8 @@ class RemoteStore(Store):
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         kind = query_kind(job.query)
-        if job.formats.get(kind) is None:
+        if job.formats.get(kind) is None:  # 406, once the query is known to parse: a
+            _check_syntax(job)              # malformed one is a 400 first, as embedded
             return QueryAnswer(kind, None)
         # Relative IRIs resolve against the base; on the first line, so that the server's
         # line numbers in errors stay those of the query as written.
@@ -473,6 +474,15 @@ class RemoteStore(Store):
         """When push last replaced the graphs (None: not pushed by lactgraph)."""
         _, when = self._current()
         return when
+
+
+def _check_syntax(job: QueryJob) -> None:
+    """Raise QuerySyntaxError for a query that does not parse, by running it over an empty
+    store (pyoxigraph has no parser of its own; over no data, any query ends at once)."""
+    try:
+        ox.Store().query(job.query, base_iri=job.base_iri or None)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from None
 
 
 def query_kind(query: str) -> str:
