@@ -240,6 +240,29 @@ def test_incremental_builds_upon_incremental_builds_equal_a_full_build(corpus, t
     assert _store_quads(project) == _store_quads(scratch)
 
 
+def test_a_page_replaced_by_another_gives_what_a_full_build_gives(corpus, tmp_path):
+    """The new entry's groups and names are inserted where the removed product's block
+    starts, or just before it. Those edits came after the removal and overlapped it: every
+    build failed with "overlapping edits of a block file" until the cache was deleted."""
+    pages = sorted(corpus.glob("*.txt"))
+    for number, (old, new) in enumerate([(pages[40], pages[0]), (pages[3], pages[90]),
+                                         (pages[60], pages[61])]):
+        project = tmp_path / f"replaced-{number}"
+        (project / "sources").mkdir(parents=True)
+        for part in ("ontology", "shapes"):
+            shutil.copytree(ROOT / part, project / part)
+        shutil.copy(old, project / "sources")
+        _build(project)
+        (project / "sources" / old.name).unlink()
+        shutil.copy(new, project / "sources")
+        assert _build(project).mode == "incremental"
+        scratch = _project(tmp_path / f"scratch-{number}", project / "sources")
+        _build(scratch)
+        assert ((project / "graph" / "lactgraph.ttl").read_bytes()
+                == (scratch / "graph" / "lactgraph.ttl").read_bytes()), (old.name, new.name)
+        assert _store_quads(project) == _store_quads(scratch)
+
+
 def test_a_change_that_imports_a_product_twice_fails_and_changes_nothing(corpus, tmp_path):
     project = _project(tmp_path, corpus)
     _build(project)

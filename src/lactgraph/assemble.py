@@ -111,7 +111,11 @@ class Assembler:
         for subject in sorted(shared):  # one no entry writes any more is removed
             found.append(self._change(old, subject, subject,
                                       self.shared_unit(subject, rows.get(subject, []))))
-        return [change for change in found if change.old != change.new]
+        # In file order: at one offset, the units inserted there (by subject) before the
+        # one that starts there. Products are found first, so a new group that sorts just
+        # before a removed product came after it: overlapping edits, or an unsorted file.
+        return sorted((change for change in found if change.old != change.new),
+                      key=lambda change: (change.start, change.end, change.first))
 
     @staticmethod
     def _change(old: BlockFile, first: str, last: str, new: str) -> UnitChange:

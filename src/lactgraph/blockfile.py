@@ -121,9 +121,10 @@ def region_subject(region: str, expand) -> str:
 
 
 def write_patched(old: BlockFile, edits: Iterable[Edit], out: BinaryIO) -> None:
-    """The old file with the edits applied (sorted, non-overlapping) written to out, a new
-    empty file."""
-    edits = sorted(edits, key=lambda e: e.start)
+    """The old file with the edits applied written to out, a new empty file. The edits do
+    not overlap; those at one offset (insertions, then one that replaces what starts
+    there) are applied in the order given."""
+    edits = sorted(edits, key=lambda e: (e.start, e.end))
     texts = [edit.text.encode("utf-8") for edit in edits]
     out.flush()
     target = out.fileno()
