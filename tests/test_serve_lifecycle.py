@@ -389,3 +389,49 @@ def test_port_0_serves_on_a_free_port_and_names_it(tmp_path):
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+# --- builds while a server runs --------------------------------------------------------
+
+def _modified(server: LiveServer) -> str:
+    answer = requests.get(server.url + "product/mesotherapy.ttl", timeout=30)
+    assert answer.status_code == 200, answer.text
+    graph = Graph().parse(data=answer.text, format="turtle", publicID=server.url)
+    [modified] = {str(o) for p, o in graph.predicate_objects(
+        next(s for s in graph.subjects() if str(s).endswith("/product/mesotherapy")))
+        if str(p) == "http://purl.org/dc/terms/modified"}
+    return modified
+
+
+def test_a_server_keeps_serving_its_build_however_many_builds_come(start_server, tmp_path,
+                                                                    monkeypatch):
+    """A build keeps the current and the previous generation; it removed the one a server
+    had open two builds later, and the server answered 500 (`/healthz` still 200)."""
+    project = scratch_project(tmp_path)
+    page = project / "sources" / "mesotherapy.txt"
+
+    def build_dated(year: int) -> None:
+        _, rest = page.read_text("utf-8").split("\n", 1)
+        page.write_text(f"Last update Jan. 26, {year}\n{rest}", "utf-8")
+        built = run_lactgraph("build", "--no-dumps", cwd=project)
+        assert built.returncode == 0, built.stderr
+
+    build_dated(2019)
+    monkeypatch.setenv("LACTGRAPH_PROJECT_DIR", str(project))
+    server = start_server()
+    assert _modified(server) == "2019-01-26"
+    for year in (2020, 2021, 2022):
+        build_dated(year)
+    assert _modified(server) == "2019-01-26"  # the build it started on, whole
+    asked = ask(server, QUICK)
+    assert asked.status_code == 200 and asked.json()["boolean"] is True, asked.text
+    assert requests.get(server.url + "search", params={"q": "meso"}, timeout=30).ok
+    generations = [path for path in (project / "graph" / "store").iterdir() if path.is_dir()
+                   and not path.name.startswith(".")]
+    assert len(generations) == 3  # the current, the previous and the held one
+
+    server.stop()
+    build_dated(2023)  # nothing holds the first any more
+    assert len([path for path in (project / "graph" / "store").iterdir()
+                if path.is_dir() and not path.name.startswith(".")]) == 2
+    assert _modified(start_server()) == "2023-01-26"

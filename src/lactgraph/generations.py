@@ -17,9 +17,10 @@ down the switch (`switching`), replaces the files of graph/, then `current`. A b
 before the record leaves the previous graph and store; one killed after it leaves a switch
 that the next build or starting server finishes (`finish_switch`), so graph/ never mixes
 two builds. A store is only ever served when its manifest matches the files in graph/
-(`current_store`). The current and the previous generations are kept, so that a server
-opened on the previous one keeps working while a new build runs. No file here has an RDF
-suffix: the server loads every RDF file under graph/.
+(`current_store`). The current and the previous generations are kept, and any other that
+a running server holds (`hold`): a server serves the build it started on until it is
+restarted, however many builds come meanwhile. No file here has an RDF suffix: the server
+loads every RDF file under graph/.
 """
 
 from __future__ import annotations
@@ -155,6 +156,37 @@ def current_store(settings: Settings) -> Path | None:
     return directory if directory.is_dir() else None
 
 
+def hold(store_dir: Path) -> None:
+    """Keep builds from removing this generation while this process lives: a shared lock
+    on its manifest (read-only: the server may not own graph/). A server opened on a
+    generation that two builds later were removed answered 500 to every request that read
+    the store, /healthz still 200."""
+    try:
+        manifest = os.open(store_dir.with_name(f"{store_dir.name}.manifest"), os.O_RDONLY)
+    except FileNotFoundError:  # removed meanwhile: opening the store says so
+        return
+    fcntl.flock(manifest, fcntl.LOCK_SH)
+    _HELD.append(manifest)  # never closed: closing would let the lock go
+
+
+_HELD: list[int] = []
+
+
+def _held(folder: Path, ident: str) -> bool:
+    """Whether a running server holds the generation (`hold`)."""
+    try:
+        manifest = os.open(folder / f"{ident}.manifest", os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(manifest, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(manifest)  # and with it the lock just taken
+    return False
+
+
 @contextmanager
 def build_lock(folder: Path) -> Iterator[None]:
     """One build at a time per work folder (a second one waits). The lock lives in the
@@ -241,10 +273,12 @@ def finish_switch(graph_dir: Path) -> None:
 
 
 def _remove_old(folder: Path, keep: set[str | None]) -> None:
-    """Set aside every generation but those kept (the one a running server may still have
-    open, the new one), including any a killed build left unswitched."""
+    """Set aside every generation but those kept (the new one, the previous one, which a
+    server may be opening) and those a running server holds, including any a killed build
+    left unswitched."""
     for old in folder.iterdir():
-        if old.is_dir() and not old.name.startswith(".") and old.name not in keep:
+        if (old.is_dir() and not old.name.startswith(".") and old.name not in keep
+                and not _held(folder, old.name)):
             _set_aside(folder, old)
             for suffix in (".state", ".manifest", SEARCH_SUFFIX):
                 _set_aside(folder, folder / f"{old.name}{suffix}")

@@ -11,7 +11,7 @@ from flask import current_app
 
 from ..config import Settings
 from ..errors import LactgraphError
-from ..generations import current_store, search_index_of, store_sources
+from ..generations import current_store, hold, search_index_of, store_sources
 from ..iris import IriScheme, UrlMapper
 from ..search_index import SearchIndex, build_index, store_rows
 from ..store import Store
@@ -58,6 +58,7 @@ class Site:
             site = cls(settings, OxigraphStore(settings.store_dir), settings.store_dir, iris,
                        urls)
         elif built := current_store(settings):
+            hold(built)  # later builds leave it in place
             site = cls(settings, OxigraphStore(built, BUILT_STORE), built, iris, urls)
         else:
             store_dir = cached_store(store_sources(settings, iris), settings.cache_path,
