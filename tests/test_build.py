@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import stat
@@ -178,6 +179,35 @@ def test_a_page_cut_off_builds_with_its_warning_each_time_even_from_the_cache(tm
     (project / "sources" / "mesotherapy.txt").write_text(text, "utf-8")
     result = run_lactgraph("build", cwd=project)
     assert result.returncode == 0 and "cut off" not in result.stderr, result.stderr
+
+
+def test_a_build_that_fails_validation_says_first_what_its_sources_warned_of(tmp_path):
+    """An export record's unknown key ('year', not the export's 'anyo') is ignored with a
+    warning; the references then lack their years, and the shapes say so. The warning is
+    what tells the curator why: it was not printed when the build failed."""
+    project = scratch_project(tmp_path)
+    record = _export_record()
+    for reference in record["biblio"]:
+        reference["year"] = reference.pop("anyo")
+    (project / "sources" / "terms.jsonl").write_text(json.dumps(record) + "\n", "utf-8")
+    result = run_lactgraph("build", cwd=project)
+    assert_clean_error(result, "does not conform to the shapes", "dcterms:issued")
+    warning = ("lactgraph: warning: sources/terms.jsonl:1: product 7, field biblio[0].year"
+               " (in 2 items): not a field of the source's export; ignored")
+    assert result.stderr.index(warning) < result.stderr.index("lactgraph: error:")
+
+
+def _export_record() -> dict:
+    return {"producto": {"id": 7, "nombre_es": "Manzanilla romana",
+                         "nombre_en": "Roman chamomile", "riesgo__nivel": 0,
+                         "comentario_en": "Digestive (Sanchez 2017, Ruiz 2015).",
+                         "fecha_modificacion": "2022-01-05T10:00:00Z"},
+            "alternativas": [], "grupo": [{"id": 3, "nombre_es": "Plantas",
+                                           "nombre_en": "Plants"}], "marcas": [],
+            "biblio": [{"titulo": "Chamomile in lactation", "autores": "Sanchez M",
+                        "publicacion": "Rev Fitoter. 2017;17(2):115-21", "anyo": 2017},
+                       {"titulo": "Herbs", "autores": "Ruiz J",
+                        "publicacion": "Aten Primaria. 2015;47(1):1-2", "anyo": 2015}]}
 
 
 @pytest.mark.parametrize("folder", ["shapes", "ontology"])

@@ -68,10 +68,12 @@ class ImportFailed(LactgraphError):
 
 
 class ValidationFailed(LactgraphError):
-    """The built graph does not conform to the shapes."""
+    """The built graph does not conform to the shapes; warnings: the sources' and the
+    merge's, which may say why (a field of an export record that was not read)."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, warnings: list[str] | None = None) -> None:
         self.report = report
+        self.warnings = warnings or []
         super().__init__("the graph does not conform to the shapes; nothing was written\n"
                          + format_text(report))
 
@@ -198,7 +200,7 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
         if outcome.report.conforms and outcome.mode != "unchanged":
             cache.prune(keys)  # (the state of an unchanged graph still names its sources)
     if not outcome.report.conforms:
-        raise ValidationFailed(outcome.report)
+        raise ValidationFailed(outcome.report, merged.merge.warnings)
     publish_mapping_sets(publication.links.mappings, graph_dir)
     if dumps:
         _write_dumps(graph_dir, [graph_dir / GRAPH_FILE, graph_dir / LINKS_FILE], base,

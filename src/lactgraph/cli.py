@@ -84,7 +84,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .build import ValidationFailed, build
 
     settings = _settings(args)
     project = Path(os.path.abspath(settings.project_dir))
@@ -97,15 +97,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     except OSError as error:
         raise LactgraphError(f"{project}: cannot enter the project folder "
                              f"({error.strerror})") from None
-    built = build(sources, graph, shapes, ontology, settings.base, mappings=Path("mappings"),
-                  dumps=not args.no_dumps)
-    for warning in built.warnings:
-        print(f"lactgraph: warning: {warning}", file=sys.stderr)
+    try:
+        built = build(sources, graph, shapes, ontology, settings.base,
+                      mappings=Path("mappings"), dumps=not args.no_dumps)
+    except ValidationFailed as failed:
+        _print_warnings(failed.warnings)  # before the findings: they may say why
+        raise
+    _print_warnings(built.warnings)
     warnings = len(built.report.findings)
     shown = built.path if project == started_in else project / built.path
     print(f"lactgraph: built {shown} from {built.products} entries "
           f"(conforms; {warnings} warning(s): `lactgraph validate {shown.parent}`)")
     return EXIT_OK
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"lactgraph: warning: {warning}", file=sys.stderr)
 
 
 def _in(project: Path, path: Path) -> Path:
@@ -143,8 +151,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     imported = import_sources(args.files, _settings(args).base)
     for error in imported.errors:
         print(f"lactgraph: error: {error}", file=sys.stderr)
-    for warning in imported.warnings:
-        print(f"lactgraph: warning: {warning}", file=sys.stderr)
+    _print_warnings(imported.warnings)
     if not imported.products:
         where = f"; {args.output} left as it was" if args.output else ""
         print(f"lactgraph: nothing imported{where}", file=sys.stderr)

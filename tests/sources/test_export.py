@@ -403,6 +403,12 @@ def test_a_bad_list_item_is_named(key: str, value: object, field: str, expected:
     ("producto", "fecha_modificacio", "producto.fecha_modificacio", "fecha_modificacion"),
     ("(document)", "biblios", "biblios", "biblio"),
     ("biblio", "titulos", "biblio[0].titulos", "titulo"),
+    # An audit's: each lost its field without a word.
+    ("producto", "coment_en", "producto.coment_en", "comentario_en"),
+    ("producto", "t_max", "producto.t_max", "t_maximo"),
+    ("(document)", "groups", "groups", "grupo"),
+    ("biblio", "anio", "biblio[0].anio", "anyo"),
+    ("biblio", "autor", "biblio[0].autor", "autores"),
 ])
 def test_a_misspelt_key_refuses_the_record(where: str, key: str, field: str, meant: str
                                            ) -> None:
@@ -418,11 +424,17 @@ def test_a_misspelt_key_refuses_the_record(where: str, key: str, field: str, mea
             in caught.value.message)  # the record's id, not its number (2)
 
 
-def test_other_unknown_keys_are_left_alone() -> None:
+def test_other_unknown_keys_import_with_a_warning_each() -> None:
     document = _document(nombre_fr="Camomille romaine", pka="3,5")
     document["url"] = "https://www.e-lactancia.org/breastfeeding/roman-chamomile/product/"
+    for reference in document["biblio"]:
+        reference["doi"] = "10.1000/x"
     product = read_export_document(document, "terms.jsonl", 2, 2)
     assert product.names == {"en": "Roman chamomile", "es": "Manzanilla romana"}
+    items = f" (in {len(document['biblio'])} items)" if len(document["biblio"]) > 1 else ""
+    assert product.warnings == [
+        f"terms.jsonl:2: product 7, field {field}: not a field of the source's export; ignored"
+        for field in ("url", "producto.nombre_fr", f"biblio[0].doi{items}")]
 
 
 def test_a_document_that_is_not_an_object() -> None:

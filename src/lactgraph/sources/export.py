@@ -275,21 +275,38 @@ class _Record:
         source_id = entry.get("id") if isinstance(entry, dict) else None
         self.label = (f"product {_digits(source_id)}" if type(source_id) is int
                       else f"record {number}")
+        self.where = f"{path}:{line}" if line is not None else path
+        self._unknown: dict[tuple[str, str], list[str]] = {}  # (kind, key) -> its fields
 
     def error(self, field: str, message: str) -> SourceError:
         return SourceError(self.path, self.line, f"{self.label}, field {field}: {message}")
 
     def object(self, value: object, field: str, kind: str) -> dict[str, object]:
-        """An object of a kind `_KEYS` names, none of whose keys misspells a known one."""
+        """An object of a kind `_KEYS` names, none of whose keys misspells a known one; any
+        other key it has is noted in the record's warnings (its value is not read)."""
         if not isinstance(value, dict):
             raise self.error(field, f"expected an object, found {_kind(value)}")
-        misspelt = _misspelt(value, _KEYS[kind])
-        if misspelt:
-            key, known = misspelt
-            prefix = "" if kind == "(document)" else f"{field}."
-            raise self.error(f"{prefix}{key}", f"unknown field; did you mean {known!r}? (the "
-                             "record is not imported: its field would be lost)")
+        prefix = "" if kind == "(document)" else f"{field}."
+        for key in value:
+            if key in _KEYS[kind] or (kind == "(document)" and key == "error"):
+                continue
+            known = process.extractOne(key.casefold(), _KEYS[kind], scorer=fuzz.ratio,
+                                       score_cutoff=_MISSPELT)
+            if known and not _another_language(key, _KEYS[kind]):
+                raise self.error(f"{prefix}{key}", f"unknown field; did you mean {known[0]!r}? "
+                                 "(the record is not imported: its field would be lost)")
+            self._unknown.setdefault((kind, key), []).append(f"{prefix}{key}")
         return value
+
+    @property
+    def warnings(self) -> list[str]:
+        """One for each unknown key of each kind of object (the items of an array alike)."""
+        found = []
+        for fields in self._unknown.values():
+            many = f" (in {len(fields)} items)" if len(fields) > 1 else ""
+            found.append(f"{self.where}: {self.label}, field {fields[0]}{many}: not a field "
+                         "of the source's export; ignored")
+        return found
 
     def items(self, document: dict[str, object], key: str) -> list[tuple[str, dict]]:
         """The objects of an array field, each with its field path; missing or null: none."""
@@ -399,6 +416,7 @@ def read_export_document(document: object, path: str, line: int | None, number: 
         for lang, text in product.commentary.items()
         for citation in find_citations(text, product.references, lang)
     ]
+    product.warnings = record.warnings
     return product
 
 
@@ -438,8 +456,9 @@ def _commentary(record: _Record, entry: dict[str, object]) -> dict[str, str]:
 
 _PK_FIELDS = {variable.source_field: variable for variable in PK_VARIABLES.values()}
 # The keys of DESIGN.md §4, by object. A key that is none of them but close to one
-# ("comentario_EN", "biblios") is a misspelling, which would drop that field silently: the
-# record is refused. Any other key is left alone (an export may carry more than we read).
+# ("comentario_EN", "biblios", "coment_en", "anio") is a misspelling, which would drop that
+# field silently: the record is refused. Any other key imports with a warning (an export
+# may carry more than we read).
 _KEYS = {
     "(document)": {"producto", "alternativas", "grupo", "biblio", "marcas"},
     "producto": {"id", "nombre_es", "nombre_en", "riesgo__nivel", *_WORDING_FIELDS,
@@ -450,18 +469,16 @@ _KEYS = {
     "biblio": {"titulo", "autores", "publicacion", "anyo", "abstract_link", "full_text_link"},
     "marcas": {"nombre"},
 }
-_MISSPELT = 90  # rapidfuzz ratio: "biblios" 92, "nombre_fr" against "nombre_es" 89
+# rapidfuzz ratio: "anio" for "anyo" 75, "groups" for "grupo" 73; "name" for "nombre" 60
+_MISSPELT = 70
 
 
-def _misspelt(obj: dict[str, object], known: set[str]) -> tuple[str, str] | None:
-    """(key, the known key it misspells) for the first such key of an object."""
-    for key in obj:
-        if key not in known:
-            match = process.extractOne(key.casefold(), known, scorer=fuzz.ratio,
-                                       score_cutoff=_MISSPELT)
-            if match:
-                return key, match[0]
-    return None
+def _another_language(key: str, known: set[str]) -> bool:
+    """`nombre_fr` where `nombre_es` is known: a field in a language we do not read, not a
+    misspelling (the ratio says 89)."""
+    stem, _, language = key.rpartition("_")
+    return (len(language) == 2 and language.islower() and language not in LANGUAGES
+            and f"{stem}_es" in known)
 
 
 def _pharmacokinetics(record: _Record, entry: dict[str, object]) -> list[PharmacokineticValue]:
