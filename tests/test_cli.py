@@ -255,3 +255,16 @@ def test_a_command_loads_only_what_it_runs():
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)
     assert loaded.stdout == "\n"
+
+
+@pytest.mark.parametrize("command", [("build",), ("import", "sources/mesotherapy.txt"),
+                                     ("serve", "--port", "0")])
+@pytest.mark.parametrize("base", ["foo", "https://a b/", "ftp://host/lg/"])
+def test_a_base_that_is_not_an_http_iri_is_one_clear_line(tmp_path, command, base):
+    """build printed a traceback (ValueError: No scheme found); import wrote relative IRIs
+    such as <foo/product/x> and said it had succeeded."""
+    project = scratch_project(tmp_path)
+    result = run_lactgraph(*command, "--base", base, cwd=project)
+    assert_clean_error(result, f"base (--base, LACTGRAPH_BASE) {base!r}: expected an "
+                               "absolute http(s) IRI")
+    assert not (project / "graph").exists()

@@ -75,6 +75,15 @@ def http_url(text: str) -> str:
     return text
 
 
+def is_http_iri(text: str) -> bool:
+    """An http(s) URL that is also a valid IRI (no space, no `>`), as a base IRI must be."""
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError:
+        return False
+    return is_http_url(text)
+
+
 def absolute_iri(text: str) -> str:
     """An argparse type: an absolute IRI, e.g. of a named graph (it goes into SPARQL text,
     where a space or `>` would break the request, and a relative one means nothing)."""

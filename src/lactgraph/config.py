@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from .arguments import is_http_url
+from .arguments import is_http_iri, is_http_url
 from .errors import LactgraphError
 from .vocab import DEFAULT_BASE
 
@@ -59,6 +59,9 @@ class Settings:
                 raise LactgraphError(
                     f"{name} (--{name.replace('_', '-')}, LACTGRAPH_{name.upper()}) must be "
                     f"{bound}, not {value}")
+        if not is_http_iri(self.base):  # every IRI of the graph starts with it
+            raise LactgraphError(f"base (--base, LACTGRAPH_BASE) {self.base!r}: expected an "
+                                 "absolute http(s) IRI, such as https://w3id.org/lactgraph/")
         if self.sparql_endpoint is not None and not is_http_url(self.sparql_endpoint):
             raise LactgraphError(f"sparql_endpoint (--sparql-endpoint, LACTGRAPH_SPARQL_ENDPOINT) "
                                  f"{self.sparql_endpoint!r}: expected an http(s) URL")
