@@ -113,6 +113,18 @@ def test_validate_with_no_rdf_file_is_an_error(tmp_path):
     assert "Conforms" not in result.stdout
 
 
+@pytest.mark.parametrize(("name", "text"), [
+    ("empty.ttl", ""),
+    ("record.json", '{"producto": {"id": 7, "nombre_en": "Roman chamomile"}}'),
+])
+def test_validate_a_file_with_no_triples_is_an_error_not_a_pass(tmp_path, name, text):
+    """Both said 'Conforms: no violations, no warnings.' and exited 0."""
+    project = scratch_project(tmp_path)
+    (project / name).write_text(text, "utf-8")
+    result = run_lactgraph("validate", name, cwd=project)
+    assert_clean_error(result, f"{name}: no RDF triples to validate")
+
+
 def test_validate_the_bundled_graph_conforms():
     result = run_lactgraph("validate", "graph/", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -130,7 +130,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     paths = some_rdf_paths(args.paths)
     shapes, ontology = load_rules(settings.shapes_path, settings.ontology_path)
-    report = validate_graph(read_graph(paths), shapes, ontology)
+    graph = read_graph(paths)
+    if not len(graph):  # it would conform, with nothing checked
+        raise SourceError(", ".join(map(str, paths)), None, "no RDF triples to validate (the "
+                          "source's JSON export is not JSON-LD: `lactgraph build` reads it)")
+    report = validate_graph(graph, shapes, ontology)
     print(format_json(report) if args.format == "json" else format_text(report), end="")
     return EXIT_OK if report.conforms else EXIT_FAILED
 
