@@ -280,3 +280,18 @@ def test_a_base_that_is_not_an_http_iri_is_one_clear_line(tmp_path, command, bas
     assert_clean_error(result, f"base (--base, LACTGRAPH_BASE) {base!r}: expected an "
                                "absolute http(s) IRI")
     assert not (project / "graph").exists()
+
+
+@pytest.mark.parametrize(("graph", "expected"), [
+    ("notafolder", "notafolder: not a folder: the graph is written into one"),
+    ("sources", "sources: inside the sources folder sources: the next build would read"),
+    ("sources/graph", "sources/graph: inside the sources folder sources"),
+])
+def test_a_graph_folder_that_cannot_hold_the_graph_is_refused(tmp_path, graph, expected):
+    """A file: a traceback (NotADirectoryError); the sources folder: the graph was written
+    there, and the next build failed on the dumps' manifest read as an export file."""
+    project = scratch_project(tmp_path)
+    (project / "notafolder").write_text("", "utf-8")
+    result = run_lactgraph("build", "--graph", graph, cwd=project)
+    assert_clean_error(result, expected)
+    assert sorted(path.name for path in (project / "sources").iterdir()) == ["mesotherapy.txt"]

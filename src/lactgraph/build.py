@@ -171,6 +171,7 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
     for rules in (shapes, ontology):
         if not rules.is_file():
             raise SourceError(str(rules), None, "file not found: the build validates with it")
+    _check_graph_folder(graph_dir, sources)
     files = source_paths(sources)
     if not files:  # a mistyped folder must not publish an empty graph
         raise SourceError(", ".join(map(str, sources)), None, "no entry sources here: "
@@ -208,6 +209,19 @@ def build(sources: list[Path], graph_dir: Path, shapes: Path, ontology: Path,
     return Built(graph_dir / GRAPH_FILE, len(merged.merge.products), outcome.report,
                  merged.merge.warnings, imported, outcome.mode, outcome.units,
                  outcome.validated)
+
+
+def _check_graph_folder(graph_dir: Path, sources: list[Path]) -> None:
+    """The graph goes into a folder of its own, outside the sources (inside, the next build
+    reads the dumps' manifest as an export file)."""
+    if graph_dir.exists() and not graph_dir.is_dir():
+        raise SourceError(str(graph_dir), None, "not a folder: the graph is written into one")
+    where = graph_dir.resolve()
+    for source in sources:
+        if source.is_dir() and where.is_relative_to(source.resolve()):
+            raise SourceError(str(graph_dir), None, f"inside the sources folder {source}: "
+                              "the next build would read the graph as entries; give "
+                              "another --graph")
 
 
 def _contents(renderer: EntryRenderer, merged: SourceMerge, state: BuildState | None
