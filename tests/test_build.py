@@ -197,6 +197,17 @@ def test_a_build_that_fails_validation_says_first_what_its_sources_warned_of(tmp
     assert result.stderr.index(warning) < result.stderr.index("lactgraph: error:")
 
 
+def test_a_record_given_twice_in_one_file_is_named_by_its_lines(tmp_path):
+    project = scratch_project(tmp_path)
+    other = {**_export_record(), "producto": {**_export_record()["producto"], "id": 8,
+                                                "nombre_en": "Fennel", "nombre_es": "Hinojo"}}
+    lines = [json.dumps(record) for record in (_export_record(), other, _export_record())]
+    (project / "sources" / "terms.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    result = run_lactgraph("build", cwd=project)
+    assert_clean_error(result, "sources/terms.jsonl:3: product/roman-chamomile is already "
+                               "imported from sources/terms.jsonl:1")
+
+
 def _export_record() -> dict:
     return {"producto": {"id": 7, "nombre_es": "Manzanilla romana",
                          "nombre_en": "Roman chamomile", "riesgo__nivel": 0,

@@ -44,6 +44,13 @@ class EntryFacts:
     updated: date | None
     mentions: tuple[Mention, ...]
     warnings: tuple[str, ...] = ()  # the reader's own, about the entry
+    source_line: int | None = None  # in a JSON Lines file
+
+    @property
+    def source(self) -> str:
+        """Where the entry was read: `file`, or `file:line` for a JSON Lines record."""
+        line = f":{self.source_line}" if self.source_line is not None else ""
+        return f"{self.source_file}{line}"
 
 
 def entry_facts(product: Product) -> EntryFacts:
@@ -54,7 +61,7 @@ def entry_facts(product: Product) -> EntryFacts:
         for mention in (*product.related_products, *product.alternatives)
     )
     return EntryFacts(slugify(product.name), product.source_file, product.level,
-                      product.updated, mentions, tuple(product.warnings))
+                      product.updated, mentions, tuple(product.warnings), product.source_line)
 
 
 @dataclass(frozen=True)
@@ -162,8 +169,9 @@ def _decide(merge: Merge, slug: str, entries: list[Placed], mentioners: list[Pla
     disagree on its level."""
     entries = sorted(entries, key=lambda entry: entry.place)
     first = entries[0] if entries else None
-    merge.errors.extend(SourceError(entry.facts.source_file, None, f"product/{slug} is "
-                                    f"already imported from {first.facts.source_file}")
+    merge.errors.extend(SourceError(entry.facts.source_file, entry.facts.source_line,
+                                    f"product/{slug} is already imported from "
+                                    f"{first.facts.source}")
                         for entry in entries[1:])
     known = _Seen({}, first.facts.level, first.facts.source_file) if first else None
     warnings: list[str] = []

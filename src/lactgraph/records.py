@@ -110,6 +110,7 @@ class Product:
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
     # What the reader noticed that does not stop the import ("the page may be cut off").
     warnings: list[str] = field(default_factory=list)
+    source_line: int | None = None  # the record's line in a JSON Lines file
 
     @property
     def name(self) -> str:

@@ -256,7 +256,7 @@ def test_json_lines_import_the_good_records_and_name_the_bad_ones() -> None:
     assert [p.source_id for p in products] == [101, 107]
     assert [(e.path, e.line) for e in errors] == [(str(path), n) for n in (2, 3, 5, 6, 7)]
     messages = [e.message for e in errors]
-    assert "'no existe producto'" in messages[0] and "skipped" in messages[0]
+    assert "'no existe producto'" in messages[0] and "not an entry" in messages[0]
     assert messages[1] == ("product 103, field producto.riesgo__nivel: level 7; "
                            "expected 0, 1, 2 or 3")
     assert messages[2].startswith("not valid JSON at column 98:")

@@ -5,7 +5,7 @@ JSON Lines (`.jsonl`, one document per line). Each document is read on its own: 
 one becomes a `SourceError` naming the file, the line (for JSON Lines and arrays, the
 line the document starts on), the record's id and the field, and the others still
 import. `{"error": "no existe producto"}` (the API's answer to an unknown id) is
-reported and skipped.
+reported as not an entry (a build publishes nothing while a source has an error).
 
 The aim is the same graph as a page import of the same entry, plus what only the export
 knows (Spanish names and commentary, creation date, source id, PubMed ids, links):
@@ -387,8 +387,8 @@ def read_export_document(document: object, path: str, line: int | None, number: 
         answer = top["error"]
         said = quoted(answer) if isinstance(answer, str) else _kind(answer)
         raise SourceError(
-            path, line, f"{record.label}: the source answered {said} (no such product); skipped"
-        )
+            path, line,
+            f"{record.label}: the source answered {said} (no such product), not an entry")
     if "producto" not in top:
         raise record.error("producto", "missing; expected a get_term document")
     entry = record.object(top["producto"], "producto", "producto")
@@ -398,6 +398,7 @@ def read_export_document(document: object, path: str, line: int | None, number: 
     product = Product(
         names=record.names(entry, "producto"),
         source_file=path,
+        source_line=line,
         level=_level(record, entry),
         updated=record.date(entry, "fecha_modificacion", "producto"),
         created=record.date(entry, "fecha_creacion", "producto"),
