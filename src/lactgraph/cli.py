@@ -228,8 +228,9 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_import(commands: argparse._SubParsersAction) -> None:
-    imp = commands.add_parser("import", help="entry pages -> RDF")
-    imp.add_argument("files", nargs="+", type=Path, help="entry pages (.txt) or folders")
+    imp = commands.add_parser("import", help="entry pages or export records -> RDF")
+    imp.add_argument("files", nargs="+", type=Path, help="entry pages (.txt), files of the "
+                     "source's JSON export (.json, .jsonl) or folders of them")
     imp.add_argument("-o", "--output", type=Path,
                      help="output file (.ttl, .nt or .jsonld); standard output if absent")
     imp.add_argument("--base", help="base IRI (https://w3id.org/lactgraph/)")
