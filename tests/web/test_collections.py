@@ -12,7 +12,7 @@ from pyld import jsonld
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from lactgraph.iris import IriScheme
-from lactgraph.records import BrandName, Product
+from lactgraph.records import BrandName, Product, ProductMention
 from lactgraph.to_rdf import DCTERMS, products_graph
 
 from ..rdf_compare import same_graph
@@ -34,7 +34,7 @@ def write_feed_graph(folder: Path) -> Path:
     iris = IriScheme()
     products = [
         Product({"en": "Alpha"}, "alpha.txt", level=0, updated=date(2020, 1, 10),
-                aliases=["Alfa"], groups=["Group A"],
+                aliases=["Alfa"], groups=["Group A"], alternatives=[ProductMention("Delta", 3)],
                 brand_names=[BrandName("Alphabrand", countries=["Spain"])]),
         Product({"en": "Beta", "es": "Beta ES"}, "beta.txt", level=1,
                 updated=date(2021, 6, 1), groups=["Group A"]),
@@ -140,10 +140,29 @@ def test_change_feed_selects_by_last_update_newest_first(feed_server):
     assert feed["id"] == base + "products?since=2021-01-01"
     assert [m["lastUpdate"] for m in feed["member"]] == ["2023-03-15", "2021-06-01"]
     until = get(feed_server, "products?until=2020-12-31").json()
-    assert ids(until) == [base + "product/alpha", base + "product/script-script-alert-1-script"]
+    assert ids(until) == [base + "product/alpha", base + "product/delta",
+                          base + "product/script-script-alert-1-script"]
     same_day = get(feed_server, "products?since=2020-01-10&until=2020-01-10").json()
-    assert ids(same_day) == [base + "product/alpha"]  # both bounds inclusive
-    assert base + "product/delta" not in ids(get(feed_server, "products?since=1900-01-01").json())
+    assert ids(same_day) == [base + "product/alpha", base + "product/delta"]  # inclusive
+
+
+def test_a_product_known_by_mention_takes_the_last_update_of_the_page_naming_it(feed_server):
+    """Its name and level are what Alpha's page says: it changes when Alpha does. Without
+    a date of its own it was in no change feed, and a harvest's --since kept its old
+    level (an audit's finding)."""
+    delta = get(feed_server, "products?since=2020-01-10").json()["member"]
+    assert [(m["id"], m["lastUpdate"]) for m in delta][-1] == (
+        feed_server.url + "product/delta", "2020-01-10")
+
+
+@pytest.mark.parametrize("moment", ["2020-01-10T12:00:00Z", "2020-01-10T23:59:59+00:00"])
+def test_a_date_is_the_whole_day_for_a_date_time_bound(feed_server, moment):
+    """Alpha, updated on 2020-01-10, was left out of a feed since noon that day: a
+    harvester passing its last run's time missed that day's updates."""
+    since = ids(get(feed_server, f"products?since={moment.replace('+', '%2B')}").json())
+    assert feed_server.url + "product/alpha" in since
+    until = ids(get(feed_server, "products?until=2020-01-10T00:00:00Z").json())
+    assert feed_server.url + "product/alpha" in until
 
 
 def test_stated_resources_take_the_last_update_of_their_entries(feed_server):

@@ -8,11 +8,13 @@ change-feed window. The index behind a collection is computed once per store ver
   every collection yields every document of the published graph.
 - Order: by IRI, so that pages are stable while the data is. With `since` and/or `until`
   (ISO 8601 dates or date-times, both inclusive) a collection becomes a change feed: only
-  members updated in that window, newest first.
+  members updated in that window, newest first (a member updated on a date, not at a
+  time, is in every window that holds part of that day).
 - Last update: a product's `dcterms:modified` (or the date of a recorded change of its
   risk level, `lg:riskChange`, when later); for a resource that entries state (a group,
-  alias, brand name, other writing, reference, country) the latest last update of those
-  entries, since an update of an entry is when what it states may have changed. Risk
+  alias, brand name, other writing, reference, country, and a product known only by
+  mention: its name and level come from the pages that name it) the latest last update of
+  those entries, since an update of an entry is when what it states may have changed. Risk
   levels and the vocabulary have none: they change with the ontology, not the data, and
   so stay out of a change feed.
 - `size` defaults to 100 and is capped at 1000; a bad `page`, `size` or date is a
@@ -44,7 +46,8 @@ class Kind:
 
     The members are the instances of cls, or those a SPARQL pattern binding ?item
     selects; updated is a property path from an item to its dates of last update (None:
-    it has none).
+    it has none), and stated_by one to the dates of the entries that state what an item
+    without such dates is.
     """
 
     path: str
@@ -53,6 +56,7 @@ class Kind:
     name: tuple[str, str]  # (naming property, its key in JSON-LD)
     updated: str | None
     pattern: str | None = None
+    stated_by: str | None = None
 
     @property
     def members(self) -> str:
@@ -71,7 +75,8 @@ _PRODUCT_UPDATE = "(dcterms:modified|(lg:riskChange/dcterms:date))"
 _PREF_LABEL = ("skos:prefLabel", "name")
 
 KINDS: tuple[Kind, ...] = (
-    Kind("products", "Products", "lg:Product", _PREF_LABEL, _PRODUCT_UPDATE),
+    Kind("products", "Products", "lg:Product", _PREF_LABEL, _PRODUCT_UPDATE,
+         stated_by=f"(^lg:relatedProduct|^lg:alternative)/{_PRODUCT_UPDATE}"),
     Kind("groups", "Groups and families", "lg:Group", _PREF_LABEL,
          f"{_STATED_BY['groups']}/{_PRODUCT_UPDATE}"),
     Kind("aliases", "Aliases", "lg:Alias", _PREF_LABEL,
@@ -158,13 +163,16 @@ SELECT ?item ?type ?name ?level WHERE {{
             item.names.append(row["name"])
         if "level" in row:
             item.level = str(row["level"])
-    if kind.updated:
+    for path in (kind.updated, kind.stated_by):
+        if path is None:
+            continue
         for row in store.select(prologue + f"""
 SELECT ?item (MAX(?when) AS ?updated) WHERE {{
-  {kind.members} . ?item {kind.updated} ?when
+  {kind.members} . ?item {path} ?when
 }} GROUP BY ?item"""):
-            if str(row["item"]) in items:
-                items[str(row["item"])].updated = _when(row.get("updated"))
+            item = items.get(str(row["item"]))
+            if item is not None and item.updated is None:
+                item.updated = _when(row.get("updated"))
     for row in store.select(prologue + f"""
 SELECT ?item ?change ?date ?previous ?new WHERE {{
   {kind.members} . ?item lg:riskChange ?change .
@@ -216,15 +224,18 @@ class PageRequest:
             return True
         if item.updated is None:
             return False
-        moment = _moment(item.updated)
-        if self.since is not None and moment < _moment(self.since):
+        # A date is the whole day: an entry updated "2024-10-23" is in a window that
+        # starts at noon that day (a harvester's last run), else it would be missed.
+        if self.since is not None and _end(item.updated) < _moment(self.since):
             return False
-        if self.until is not None:
-            end = _moment(self.until)
-            if not isinstance(self.until, datetime):
-                end += timedelta(days=1) - timedelta(microseconds=1)
-            return moment <= end
-        return True
+        return self.until is None or _moment(item.updated) <= _end(self.until)
+
+
+def _end(value: date | datetime) -> datetime:
+    """The last moment a date or date-time stands for."""
+    if isinstance(value, datetime):
+        return _moment(value)
+    return _moment(value) + timedelta(days=1) - timedelta(microseconds=1)
 
 
 def _whole_number(name: str, text: str) -> int:
