@@ -164,3 +164,35 @@ def test_negotiation_over_http(server, query, accept, expected):
 ])
 def test_406_over_http(server, query, accept):
     assert _media_type(server, query, accept) == (406, "text/plain")
+
+
+@pytest.mark.parametrize(("path", "name", "expected"), [
+    ("product/mesotherapy", "turtle", "product/mesotherapy.ttl"),
+    ("product/mesotherapy", "jsonld", "product/mesotherapy.jsonld"),
+    ("product/mesotherapy", "application/rdf+xml", "product/mesotherapy.rdf"),
+    ("product/cavitation", "nt", "product/cavitation.nt"),
+])
+def test_format_names_the_document_an_entity_iri_redirects_to(server, path, name, expected):
+    """The 406 offers `format=`; an entity IRI ignored it and sent the HTML page."""
+    response = requests.get(server.url + path, params={"format": name}, timeout=30,
+                            headers={"Accept": "text/html"}, allow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["Location"] == server.url + expected
+
+
+@pytest.mark.parametrize(("path", "name", "expected"), [
+    (".well-known/void", "jsonld", "application/ld+json"),
+    ("catalog", "jsonld", "application/ld+json"),
+    ("catalog", "nt", "application/n-triples"),
+])
+def test_format_chooses_what_void_and_the_catalogue_answer(server, path, name, expected):
+    response = requests.get(server.url + path, params={"format": name}, timeout=30,
+                            headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].split(";")[0] == expected
+
+
+def test_a_format_that_names_no_document_format_is_406(server):
+    response = requests.get(server.url + "product/mesotherapy", params={"format": "jsnold"},
+                            timeout=30, allow_redirects=False)
+    assert response.status_code == 406 and "format=turtle" in response.text

@@ -51,7 +51,7 @@ from .listing import (
     page_request,
     select_page,
 )
-from .negotiation import HTML, JSON_LD, Format, choose_format, format_named
+from .negotiation import HTML, JSON_LD, Format, requested_format
 from .renderers import DOCUMENT_FORMATS
 
 blueprint = Blueprint("collections", __name__)
@@ -193,10 +193,8 @@ def rdf_text(document: dict[str, object], fmt: Format) -> str:
 # --- views --------------------------------------------------------------------------------
 
 def _format() -> Format | None:
-    wanted = request.args.get("format")
-    if wanted:
-        return format_named(wanted, DOCUMENT_FORMATS)
-    return choose_format(request.headers.get("Accept"), DOCUMENT_FORMATS)
+    return requested_format(request.headers.get("Accept"), request.args.get("format"),
+                            DOCUMENT_FORMATS)
 
 
 def _error(status: int, message: str, html: bool) -> Response:

@@ -28,7 +28,7 @@ from ..vocab import PREFIXES
 from . import urls
 from .context import site
 from .entities import document_response, not_acceptable
-from .negotiation import choose_format
+from .negotiation import requested_format
 from .renderers import DOCUMENT_FORMATS
 
 blueprint = Blueprint("dumps", __name__)
@@ -205,7 +205,8 @@ def catalog(extension: str | None = None) -> Response:
     """The catalogue, negotiated in place (or by extension), conditional on its ETag."""
     negotiated = extension is None
     if negotiated:
-        fmt = choose_format(request.headers.get("Accept"), DOCUMENT_FORMATS)
+        fmt = requested_format(request.headers.get("Accept"), request.args.get("format"),
+                               DOCUMENT_FORMATS)
         if fmt is None:
             return not_acceptable(DOCUMENT_FORMATS)
         extension = fmt.extension

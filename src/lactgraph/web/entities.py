@@ -31,7 +31,14 @@ from .context import site
 from .describe import describe, summaries_kept
 from .document_cache import Rendered, documents
 from .metrics import metrics
-from .negotiation import HTML, JSON_LD, Format, choose_format, format_for_extension
+from .negotiation import (
+    HTML,
+    JSON_LD,
+    Format,
+    choose_format,
+    format_for_extension,
+    requested_format,
+)
 from .negotiation import not_acceptable as not_acceptable_text
 from .renderers import DOCUMENT_FORMATS, RDF_DOCUMENT_FORMATS, Target, render
 
@@ -75,8 +82,9 @@ def _alternates(iri: str, formats: tuple[Format, ...], current: Format | None = 
 
 def see_other(iri: str, exists: bool, formats: tuple[Format, ...] = DOCUMENT_FORMATS
               ) -> Response:
-    """The answer for a thing's IRI: 303 to the document the client prefers."""
-    fmt = choose_format(request.headers.get("Accept"), formats)
+    """The answer for a thing's IRI: 303 to the document the client prefers (or names in
+    `format=`, which a 406 offers)."""
+    fmt = requested_format(request.headers.get("Accept"), request.args.get("format"), formats)
     if fmt is None:
         return not_acceptable(formats)
     if not exists:

@@ -21,7 +21,7 @@ from . import dumps, urls, vocabulary_pages
 from .context import site
 from .describe import ontology_graph, per_version, shapes_graph
 from .entities import document_response, not_acceptable, not_found, rdf_document, see_other
-from .negotiation import choose_format
+from .negotiation import requested_format
 from .renderers import RDF_DOCUMENT_FORMATS
 
 blueprint = Blueprint("meta", __name__)
@@ -171,7 +171,8 @@ def void_graph() -> Graph:
 @blueprint.get("/.well-known/void")
 def void() -> Response:
     """VoID, negotiated in place (RDF formats only; browsers get Turtle)."""
-    fmt = choose_format(request.headers.get("Accept"), RDF_DOCUMENT_FORMATS)
+    fmt = requested_format(request.headers.get("Accept"), request.args.get("format"),
+                           RDF_DOCUMENT_FORMATS)
     if fmt is None:
         return not_acceptable(RDF_DOCUMENT_FORMATS)
     response = Response(rdf_document(void_graph(), fmt), content_type=fmt.content_type)

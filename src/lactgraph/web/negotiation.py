@@ -18,6 +18,7 @@ API::
     choose(accept, offers) -> str | None            # media types in, the chosen one out
     choose_format(accept, formats) -> Format | None  # the same over Format records
     format_named(name, formats) -> Format | None     # `format=ttl`, `rdf+xml`, `text/turtle`
+    requested_format(accept, name, formats)           # `format=` if given, else Accept
     format_for_extension(ext, formats) -> Format | None
     not_acceptable(formats) -> str                   # the body of a 406 answer
 
@@ -53,6 +54,7 @@ __all__ = [
     "format_for_extension",
     "format_named",
     "not_acceptable",
+    "requested_format",
 ]
 
 
@@ -162,6 +164,13 @@ def format_named(name: str, formats: Iterable[Format]) -> Format | None:
                 or wanted in subtypes:
             return fmt
     return None
+
+
+def requested_format(accept: str | None, name: str | None, formats: Sequence[Format]
+                     ) -> Format | None:
+    """The format `format=name` names where given (None when it names none of formats:
+    a 406 names them), else the one Accept prefers."""
+    return format_named(name, formats) if name else choose_format(accept, formats)
 
 
 def format_for_extension(extension: str, formats: Iterable[Format]) -> Format | None:
