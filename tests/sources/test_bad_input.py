@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,25 @@ def test_unreadable_date() -> None:
     assert error.line == 1
     assert "cannot read the date 'Foo 26, 2019'" in error.message
     assert "30 de Agosto de 2021" in error.message
+
+
+@pytest.mark.parametrize(("old", "new", "meant"), [
+    ("Likely Compatibility\n", "Likely Compatibilty\n", "Likely Compatibility"),
+    ("\nFairly safe. Mild", "\nFairly sfae. Mild", "Fairly safe. Mild or unlikely adverse"),
+    ("Last update Jan. 26, 2019", "Last updte Jan. 26, 2019", "Last update"),
+])
+def test_a_misspelt_level_wording_or_date_label_is_named_at_its_line(old, new, meant):
+    """A misspelt description went into the commentary without a word; a misspelt level
+    name or date label made an error that named the commentary's first line instead."""
+    text = _edited(old, new)
+    error = _error(text)
+    assert error.line == _line_of(text, new.strip()[:12])
+    assert f"reads like {meant!r}"[:-1] in error.message and "misspelt" in error.message
+
+
+def test_a_spanish_date_label_without_its_accents_is_read() -> None:
+    text = _edited("Last update Jan. 26, 2019", "Ultima actualizacion: 26 de enero de 2019")
+    assert read_page(text, "page.txt").updated == date(2019, 1, 26)
 
 
 def test_list_without_heading_or_levels() -> None:

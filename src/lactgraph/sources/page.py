@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from rapidfuzz import fuzz, process
+
 from ..errors import SourceError
 from ..records import (
     BrandName,
@@ -185,7 +187,7 @@ _RULES: tuple[_Rule, ...] = (
         Kind.DATE,
         None,
         ("en", r"Last update:?\s*(?P<value>.*)"),
-        ("es", r"Última actualización:?\s*(?P<value>.*)"),
+        ("es", r"[ÚU]ltima actualizaci[óo]n:?\s*(?P<value>.*)"),
     ),
     *_rules(
         Kind.NOTICE,
@@ -554,6 +556,35 @@ _EXPECTED_WORDINGS = "; ".join(
 )
 
 
+def _wordings() -> dict[str, str]:
+    """Folded -> as written: every level wording."""
+    found = {}
+    for risk in RISK_LEVELS:
+        for texts in (risk.risk_name, risk.compatibility_name, risk.description):
+            found.update((fold(text), text) for text in texts.values())
+        found.update((fold(text), text) for text in risk.former_descriptions)
+    return found
+
+
+_WORDINGS = _wordings()
+_DATE_LABELS = {fold(label): label for label in ("Last update", "Última actualización")}
+_DATE_LINE = re.compile(r"(?P<label>\D{1,40})\d.*\d{4}\s*")  # "Last updte Jan. 26, 2019"
+_MISSPELT_WORDING = 88  # rapidfuzz ratio of folded texts: 'Compatibel' 90, 'Last updte' 91
+
+
+def _misspelt_wording(text: str) -> str | None:
+    """The level wording a line misspells, or the date label that a date line's start
+    misspells, if it is close to one but none."""
+    match = process.extractOne(fold(text), _WORDINGS.keys(), scorer=fuzz.ratio,
+                               score_cutoff=_MISSPELT_WORDING)
+    if match:
+        return _WORDINGS[match[0]]
+    date_line = _DATE_LINE.fullmatch(text.strip())
+    start = fold(date_line["label"]) if date_line else ""
+    return next((label for folded, label in _DATE_LABELS.items()
+                 if fuzz.ratio(folded, start[:len(folded)]) >= _MISSPELT_WORDING), None)
+
+
 def _split_parenthetical(text: str) -> tuple[str, str | None]:
     """("Cavitation", "Safe …") from "Cavitation (Safe …)"; (text, None) without one.
 
@@ -783,8 +814,15 @@ def _updated(draft: _Draft) -> date | None:
 
 
 def _commentary(draft: _Draft, entry: str) -> list[Line] | None:
-    """The one run of prose; a lone line equal to the entry's name is a title, not text."""
+    """The one run of prose; a lone line equal to the entry's name is a title, not text.
+
+    A line that reads like a level's wording or the date's label with a typo is an error
+    at that line: as prose it went into the commentary (a description), or made a second
+    run whose error named the commentary's first line instead (a level name, the date)."""
     runs = [run for run in draft.prose if not (len(run) == 1 and fold(run[0].text) == fold(entry))]
+    if runs and (meant := _misspelt_wording(runs[0][0].text)):
+        raise draft.error(runs[0][0], f"{quoted(runs[0][0].text.strip()[:80])} reads like "
+                          f"{quoted(meant)} misspelt; expected it as the source writes it")
     if len(runs) > 1:
         first, extra = runs[0], runs[1][0]
         raise draft.error(
