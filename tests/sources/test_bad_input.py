@@ -203,6 +203,15 @@ def test_a_spanish_date_label_without_its_accents_is_read() -> None:
     assert read_page(text, "page.txt").updated == date(2019, 1, 26)
 
 
+def test_items_with_levels_under_a_heading_of_names_are_an_error() -> None:
+    """They became alternatives, whatever the heading said (an audit's finding)."""
+    heading = "Mesotherapy is also known as"
+    text = _edited(f"{heading}\n\n", f"{heading}\n\n{CAVITATION}\n\n")
+    error = _error(text)
+    assert error.line == _line_of(text, heading) + 2
+    assert f"under {heading!r}: expected names without a level" in error.message
+
+
 def test_list_without_heading_or_levels() -> None:
     text = _edited(
         CAVITATION

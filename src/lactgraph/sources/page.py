@@ -517,6 +517,10 @@ def _list_section(draft: _Draft, block: list[Line], pending: Line | None) -> str
     if wanted in (RELATED_PRODUCTS, ALTERNATIVES):
         return wanted
     if all(_level_of_item(line) is not None for line in block):
+        if pending is not None:  # a heading of names, not of products: it decides
+            raise draft.error(block[0], f"items with a risk level, as alternatives are "
+                              f"written, under {quoted(pending.text.strip())}: expected "
+                              "names without a level there")
         return ALTERNATIVES  # "Name (level description)" items whose heading was lost
     if wanted:
         return wanted
