@@ -170,6 +170,25 @@ def test_search_html_json_by_parameter_and_limits(fixture_server):
     assert search(fixture_server, "zzzz-nothing") == []
 
 
+def test_search_says_when_there_are_more_than_it_shows(start_server, tmp_path_factory):
+    """It showed 50 and stopped, saying nothing (an audit's finding)."""
+    folder = tmp_path_factory.mktemp("many-herbs")
+    (folder / "lactgraph.ttl").write_text(
+        "@prefix lg: <https://w3id.org/lactgraph/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        + "".join(f'<https://w3id.org/lactgraph/product/herb-{n}> a lg:Product ; '
+                  f'skos:prefLabel "Herb {n}"@en .\n' for n in range(60)), "utf-8")
+    server = start_server("--graph", str(folder))
+    many = requests.get(server.url + "search", params={"q": "herb", "format": "json"},
+                        timeout=10).json()
+    assert (len(many["results"]), many["limit"], many["more"]) == (50, 50, True)
+    few = requests.get(server.url + "search", params={"q": "herb 5", "format": "json"},
+                       timeout=10).json()
+    assert (len(few["results"]), few["more"]) == (11, False)  # Herb 5, Herb 50-59
+    page = requests.get(server.url + "search", params={"q": "herb"}, timeout=10).text
+    assert "The first 50 results for “herb”: there are more" in page
+
+
 def test_every_literal_is_escaped(fixture_server):
     for path in ("product/evil.html", "alias/evil.html", "risk/3.html"):
         page = html(fixture_server.url + path)

@@ -23,9 +23,11 @@ _JSON = Format("JSON", "application/json", "json", ("json",))
 _MATCHES = ("exact", "prefix", "substring")  # by rank
 
 
-def search(query: str) -> list[tuple[int, Entry]]:
-    """Ranked hits: (rank, entry), rank 0 exact, 1 prefix, 2 substring; one per entity."""
-    return site().search_index().search(query, MAX_HITS)
+def search(query: str) -> tuple[list[tuple[int, Entry]], bool]:
+    """The best MAX_HITS ranked hits: (rank, entry), rank 0 exact, 1 prefix, 2 substring;
+    one per entity. And whether there were more."""
+    hits = site().search_index().search(query, MAX_HITS + 1)
+    return hits[:MAX_HITS], len(hits) > MAX_HITS
 
 
 def _hit(rank: int, entry: Entry, levels: dict[int, Level]) -> dict[str, object]:
@@ -54,15 +56,17 @@ def search_view() -> Response:
                                         message=message), 400,
                         content_type="text/html; charset=utf-8")
     levels = view_levels()
-    hits = [_hit(rank, entry, levels) for rank, entry in search(query)]
+    found, more = search(query)
+    hits = [_hit(rank, entry, levels) for rank, entry in found]
     if fmt is _JSON:
         body = [{"label": h["label"].value, "language": h["label"].lang, "kind": h["kind"],
                  "match": h["match"], "id": h["id"], "page": h["page"],
                  "products": [{k: v for k, v in p.items() if k != "level"}
                               for p in h["products"]]} for h in hits]
-        response = jsonify(query=query, results=body)
+        response = jsonify(query=query, results=body, limit=MAX_HITS, more=more)
     else:
-        response = Response(render_template("search.html", query=query, hits=hits),
+        response = Response(render_template("search.html", query=query, hits=hits,
+                                            limit=MAX_HITS if more else None),
                             content_type="text/html; charset=utf-8")
     if not request.args.get("format"):
         response.headers["Vary"] = "Accept"
