@@ -11,6 +11,7 @@ import html
 import io
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -19,6 +20,8 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from SPARQLWrapper import JSON, JSONLD, N3, POST, RDFXML, TURTLE, XML, SPARQLWrapper
 
 from lactgraph.web.examples import EXAMPLE_QUERIES, with_prefixes
+
+from .test_sparql_limits import listener  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.both_stores  # the embedded store and Virtuoso
 
@@ -357,6 +360,34 @@ def test_a_query_that_uses_an_undeclared_prefix_is_told_so(server, query, hint):
     _assert_plain_error(response, 400)
     assert hint in response.text
     assert re.search(r"error at 1:\d+: ", response.text)  # and the parser's own words
+
+
+@pytest.mark.parametrize("template", [
+    "PREFIX b: <bif:> SELECT (b:http_get('{url}') AS ?v) WHERE {{}}",
+    "SELECT (<bif:http_get>('{url}') AS ?v) WHERE {{}}",
+    "SELECT (<\\u0062if:http_get>('{url}') AS ?v) WHERE {{}}",
+    "PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT (b:http_get('{url}') AS ?v) "
+    "WHERE {{}}",
+    "SELECT (bif:sys_stat('st_dbms_ver') AS ?v) WHERE {{}}",
+    "PREFIX s: <SQL:> SELECT (s:anything() AS ?v) WHERE {{}}",
+])
+def test_virtuosos_functions_are_refused_and_nothing_is_sent(server, listener, template):  # noqa: F811
+    """Virtuoso ran them for any client of the remote store's /sparql: bif:http_get sent a
+    request from the SPARQL server to an address the client chose (an audit's probe)."""
+    response = get(server, template.format(url=f"http://127.0.0.1:{listener.port}/"))
+    _assert_plain_error(response, 400)
+    assert "Virtuoso's functions (bif:, sql:) are not SPARQL 1.1" in response.text
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+@pytest.mark.embedded_only("Virtuoso words an unknown function its own way")
+def test_a_function_sparql_does_not_have_is_a_400_naming_it(server):
+    """It was a 500 ('RuntimeError: The custom function ... is not supported')."""
+    response = get(server, "SELECT (<http://example.org/f>(1) AS ?v) WHERE {}")
+    _assert_plain_error(response, 400)
+    assert "calls <http://example.org/f>, which is not a function of SPARQL 1.1" in \
+        response.text
 
 
 def test_protocol_errors(server):

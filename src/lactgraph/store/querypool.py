@@ -70,7 +70,8 @@ _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 class QueryRefused(LactgraphError):
-    """A query this endpoint never runs (SERVICE, an update); not sent to a worker."""
+    """A query this endpoint never runs (SERVICE, Virtuoso's functions, an update), or
+    one calling a function it does not have."""
 
 
 class QuerySyntaxError(LactgraphError):
@@ -166,12 +167,23 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+# Virtuoso's built-in and SQL functions, by prefix or namespace: `bif:http_get` sends a
+# request from the SPARQL server (the remote store's), `bif:sys_stat` reads its settings.
+_VIRTUOSO_FUNCTIONS = re.compile(r"(?<![\w.-])(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#",
+                                 re.IGNORECASE)
+
+
 def refusal(query: str) -> str | None:
-    """Why this query is not run here, or None: SERVICE (an outbound request) or an update."""
+    """Why this query is not run here, or None: SERVICE (an outbound request), Virtuoso's
+    functions (some make one) or an update."""
     code = list(_code(query))
     if "service" in _unescape("".join(text for _, text in code)).lower():
         return ("SERVICE (federated query) is not allowed: this endpoint never sends "
                 "requests to other servers")
+    names = _unescape(" ".join(text for kind, text in tokens(query) if kind in ("iri", "name")))
+    if _VIRTUOSO_FUNCTIONS.search(names):
+        return ("Virtuoso's functions (bif:, sql:) are not SPARQL 1.1, and are not run here: "
+                "this endpoint has SPARQL 1.1's functions and the XSD casts")
     words = [text.lower() for kind, text in code if kind == "word"]
     first = next((w for w in words if w not in ("prefix", "base")), "")
     if first in _UPDATE_WORDS:
@@ -331,7 +343,13 @@ def _outcome(store: ox.Store | None, job: QueryJob, opening_error: str | None) -
     except SyntaxError as error:
         return ("syntax", str(error))
     except (ValueError, OSError, RuntimeError) as error:  # a store or serialiser error
+        if found := _CUSTOM_FUNCTION.search(str(error)):  # the query's fault: a 400
+            return ("refused", f"the query calls <{found[1]}>, which is not a function of "
+                    "SPARQL 1.1; this endpoint has those and the XSD casts")
         return ("failed", f"{type(error).__name__}: {error}")
+
+
+_CUSTOM_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
 
 
 def _serve(conn: Connection, store_dir: str, parent_pid: int, niceness: int) -> None:
@@ -545,4 +563,6 @@ def _result(outcome: tuple) -> QueryAnswer:
         return value
     if status == "syntax":
         raise QuerySyntaxError(value)
+    if status == "refused":
+        raise QueryRefused(value)
     raise QueryFailed(value)
