@@ -381,6 +381,15 @@ def test_virtuosos_functions_are_refused_and_nothing_is_sent(server, listener, t
     assert listener.connections == 0
 
 
+@pytest.mark.parametrize("query", ["DEFINE sql:log-enable 0 SELECT * WHERE { ?s ?p ?o }",
+                                   'define input:inference "x" SELECT * WHERE {}'])
+def test_a_virtuoso_pragma_is_refused_saying_so(server, query):
+    """It was told to declare the prefix sql:, which then failed at DEFINE."""
+    response = get(server, query)
+    _assert_plain_error(response, 400)
+    assert "DEFINE is a pragma of Virtuoso, not SPARQL 1.1" in response.text
+
+
 @pytest.mark.embedded_only("Virtuoso words an unknown function its own way")
 def test_a_function_sparql_does_not_have_is_a_400_naming_it(server):
     """It was a 500 ('RuntimeError: The custom function ... is not supported')."""

@@ -175,17 +175,20 @@ _VIRTUOSO_FUNCTIONS = re.compile(r"(?<![\w.-])(?:bif|sql):|openlinksw\.com/schem
 
 def refusal(query: str) -> str | None:
     """Why this query is not run here, or None: SERVICE (an outbound request), Virtuoso's
-    functions (some make one) or an update."""
+    pragmas and functions (some make one) or an update."""
     code = list(_code(query))
     if "service" in _unescape("".join(text for _, text in code)).lower():
         return ("SERVICE (federated query) is not allowed: this endpoint never sends "
                 "requests to other servers")
+    words = [text.lower() for kind, text in code if kind == "word"]
+    first = next((w for w in words if w not in ("prefix", "base")), "")
+    if first == "define":
+        return ("DEFINE is a pragma of Virtuoso, not SPARQL 1.1, which this endpoint "
+                "speaks: remove the DEFINE lines")
     names = _unescape(" ".join(text for kind, text in tokens(query) if kind in ("iri", "name")))
     if _VIRTUOSO_FUNCTIONS.search(names):
         return ("Virtuoso's functions (bif:, sql:) are not SPARQL 1.1, and are not run here: "
                 "this endpoint has SPARQL 1.1's functions and the XSD casts")
-    words = [text.lower() for kind, text in code if kind == "word"]
-    first = next((w for w in words if w not in ("prefix", "base")), "")
     if first in _UPDATE_WORDS:
         return "SPARQL Update is not allowed: this endpoint is read-only"
     return None

@@ -22,17 +22,9 @@ def undeclared_prefixes(query: str) -> list[str]:
     return [name for name in used if name not in declared]
 
 
-# Virtuoso's pragmas (`DEFINE sql:log-enable 0`, `DEFINE input:inference "..."`) before
-# the query: not SPARQL 1.1, whatever prefixes are declared.
-_PRAGMA = re.compile(r"\s*DEFINE\s+[A-Za-z][\w.-]*:", re.IGNORECASE)
-
-
 def prefix_hint(query: str, known: dict[str, str]) -> str:
-    """A sentence naming the undeclared prefixes, with the declaration of those we know, or
-    saying that a Virtuoso pragma is not SPARQL; empty when neither explains the error."""
-    if _PRAGMA.match(_OPAQUE.sub(" ", query)):
-        return ("DEFINE is a pragma of Virtuoso, not SPARQL 1.1, which this endpoint speaks: "
-                "remove the DEFINE lines")
+    """A sentence naming the undeclared prefixes, with the declaration of those we know;
+    empty when the query declares all it uses."""
     missing = undeclared_prefixes(query)
     if not missing:
         return ""
