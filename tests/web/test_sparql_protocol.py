@@ -303,6 +303,22 @@ def test_406_lists_what_is_available(server):
     assert "format=csv" in wrong_form.text
 
 
+@pytest.mark.parametrize(("query", "accept"), [
+    ('SELECT ?x { BIND("a\\r\\nb" AS ?x) }', "application/sparql-results+xml"),
+    ('CONSTRUCT { <urn:x> <urn:p> "a\\r\\nb" } WHERE {}', "application/rdf+xml"),
+])
+def test_a_carriage_return_survives_an_xml_answer(server, query, accept):
+    """Written raw, an XML parser reads CR LF as LF (XML 1.0, 2.11): the XML answer said
+    'a\\nb' where JSON and CSV said 'a\\r\\nb' (an audit's finding)."""
+    answer = get(server, query, accept=accept)
+    assert answer.status_code == 200 and b"\r" not in answer.content
+    if accept == "application/rdf+xml":
+        assert Graph().parse(data=answer.content, format="xml").value(
+            URIRef("urn:x"), URIRef("urn:p")) == Literal("a\r\nb")
+    else:
+        assert ET.fromstring(answer.content).find(f".//{SRX}literal").text == "a\r\nb"
+
+
 @pytest.mark.parametrize(("query", "xml", "other"), [
     ('SELECT ?x { BIND("a\\u0001b" AS ?x) }', "application/sparql-results+xml",
      "application/sparql-results+json"),
