@@ -432,8 +432,11 @@ def test_protocol_errors(server):
     _assert_plain_error(requests.post(url, data=b"query=ASK%20%7B%7D%FF", timeout=10, headers={
         "Content-Type": "application/x-www-form-urlencoded"}), 400)
     _assert_plain_error(requests.post(url, data={"format": "json"}, timeout=10), 400)
-    _assert_plain_error(requests.get(url, timeout=10, params={
-        "query": "ASK {}", "default-graph-uri": "not an IRI"}), 400)
+    not_an_iri = requests.get(url, timeout=10, params={
+        "query": "ASK {}", "default-graph-uri": "not an IRI"})
+    _assert_plain_error(not_an_iri, 400)  # the request's fault, not the query's
+    assert "default-graph-uri: not an IRI" in not_an_iri.text
+    assert "malformed" not in not_an_iri.text
     method = requests.put(url, data={"query": "ASK {}"}, timeout=10)
     _assert_plain_error(method, 405)
     assert {"GET", "POST"} <= {m.strip() for m in method.headers["Allow"].split(",")}

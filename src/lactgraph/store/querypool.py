@@ -285,7 +285,8 @@ def declares_dataset(query: str) -> bool:
     return any(kind == "word" and text.lower() == "from" for kind, text in _code(query))
 
 
-def _graph_names(iris: tuple[str, ...], parameter: str) -> list[ox.NamedNode]:
+def graph_names(iris: tuple[str, ...], parameter: str) -> list[ox.NamedNode]:
+    """The protocol's graph names as IRIs; SyntaxError naming the parameter if one is not."""
     try:
         return [ox.NamedNode(iri) for iri in iris]
     except ValueError as error:
@@ -294,8 +295,8 @@ def _graph_names(iris: tuple[str, ...], parameter: str) -> list[ox.NamedNode]:
 
 def check_graph_names(job: QueryJob) -> None:
     """SyntaxError, naming the parameter, where a protocol graph name is not an IRI."""
-    _graph_names(job.default_graphs, "default-graph-uri")
-    _graph_names(job.named_graphs, "named-graph-uri")
+    graph_names(job.default_graphs, "default-graph-uri")
+    graph_names(job.named_graphs, "named-graph-uri")
 
 
 def _dataset(job: QueryJob) -> dict:
@@ -307,8 +308,8 @@ def _dataset(job: QueryJob) -> dict:
     """
     if job.default_graphs or job.named_graphs:
         return {
-            "default_graph": _graph_names(job.default_graphs, "default-graph-uri"),
-            "named_graphs": _graph_names(job.named_graphs, "named-graph-uri"),
+            "default_graph": graph_names(job.default_graphs, "default-graph-uri"),
+            "named_graphs": graph_names(job.named_graphs, "named-graph-uri"),
         }
     if declares_dataset(job.query):
         return {}

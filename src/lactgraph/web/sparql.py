@@ -57,6 +57,7 @@ from ..store.querypool import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
+    graph_names,
     term_json,
 )
 from ..store.remote import RemoteStore
@@ -191,6 +192,11 @@ def read_operation() -> Operation:
         raise BadRequest("More than one query: send exactly one.")
     if request.method == "POST" and not queries:
         raise BadRequest(f"No query: send a query parameter, or a {DIRECT_QUERY} body.")
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        try:  # the request's fault, not the query's ("the query is malformed" said so)
+            graph_names(tuple(values[parameter]), parameter)
+        except SyntaxError as error:
+            raise BadRequest(f"{error}.") from None
     return Operation(
         query=queries[0] if queries else None,
         default_graphs=tuple(values["default-graph-uri"]),
