@@ -1,7 +1,9 @@
 """`lactgraph harvest BASE_URL`: take every entry of a lactgraph server as JSON-LD.
 
 The client a harvester would write, and how we prove harvesting works: what it harvests
-equals the graph the server publishes.
+equals the graph the server publishes (`graph/lactgraph.ttl`, and the mappings of
+`links.ttl` as the entries' own triples), but for the descriptions of the dataset and its
+linksets (`<base>dataset#...`), which VoID publishes (`/.well-known/void`), not an entry.
 
 1. `GET <base>collections` lists the collections; each is walked page by page, following
    the Hydra view's `next` link (with `--since`/`--until`, its change feed only).
