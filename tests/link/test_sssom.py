@@ -240,6 +240,20 @@ def test_header_problems_name_the_header_line(tmp_path):
     ]
 
 
+def test_a_missing_column_header_row_is_named_as_such(tmp_path):
+    """The first mapping row was read as the column names: 'column(s) named twice: '
+    (its empty cells), naming no column (an audit's finding)."""
+    path = tmp_path / "chebi.sssom.tsv"
+    path.write_text(HEADER + "product:x\tskos:exactMatch\t\tCHEBI:1\t"
+                    "semapv:ManualMappingCuration\t\n")
+    _, problems = read_and_check([path])
+    [problem] = problems
+    assert problem.line == 8  # the header's seven lines, then this one
+    assert problem.message.startswith("expected the column header row (naming subject_id, "
+                                      "predicate_id, object_id, mapping_justification...)")
+    assert "found 'product:x | skos:exactMatch |" in problem.message
+
+
 def test_a_file_that_is_not_sssom_is_one_problem_among_others(tmp_path):
     (tmp_path / "broken.sssom.tsv").write_text("#curie_map: [unclosed\nsubject_id\n")
     shutil.copy(ACCEPTED / "atc.sssom.tsv", tmp_path)

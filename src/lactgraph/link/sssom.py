@@ -276,6 +276,11 @@ def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
     except StopIteration:
         raise SourceError(where, columns_line, "no column header row after the YAML "
                           "header") from None
+    if "" in columns or not set(REQUIRED_COLUMNS) & set(columns):  # a mapping row, say
+        found = " | ".join(columns)[:80]
+        raise SourceError(where, columns_line, "expected the column header row (naming "
+                          f"{', '.join(REQUIRED_COLUMNS)}...) after the YAML header; found "
+                          f"{found!r}")
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
         raise SourceError(where, columns_line, f"column(s) named twice: {', '.join(duplicated)}")
