@@ -212,6 +212,12 @@ def test_items_with_levels_under_a_heading_of_names_are_an_error() -> None:
     assert f"under {heading!r}: expected names without a level" in error.message
 
 
+def test_a_date_in_the_future_is_an_error() -> None:
+    """'June 22, 3024' was read, and became the dataset's latest update (an audit's)."""
+    error = _error(_edited("Last update Jan. 26, 2019", "Last update Jan. 26, 3019"))
+    assert error.line == 1 and "3019-01-26 is in the future" in error.message
+
+
 def test_list_without_heading_or_levels() -> None:
     text = _edited(
         CAVITATION

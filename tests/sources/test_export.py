@@ -424,6 +424,13 @@ def test_a_misspelt_key_refuses_the_record(where: str, key: str, field: str, mea
             in caught.value.message)  # the record's id, not its number (2)
 
 
+def test_a_date_in_the_future_refuses_the_record() -> None:
+    with pytest.raises(SourceError, match=r"product 7, field producto.fecha_modificacion: "
+                                          r"3009-08-26 is in the future"):
+        read_export_document(_document(fecha_modificacion="3009-08-26T10:00:00Z"),
+                             "terms.jsonl", 2, 2)
+
+
 def test_other_unknown_keys_import_with_a_warning_each() -> None:
     document = _document(nombre_fr="Camomille romaine", pka="3,5")
     document["url"] = "https://www.e-lactancia.org/breastfeeding/roman-chamomile/product/"

@@ -8,6 +8,7 @@ Nothing here imports rdflib: readers produce `records`, `to_rdf` makes the graph
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from ..text import CharTable, without_marks
 
@@ -45,3 +46,11 @@ def control_message(text: str, index: int, place: str) -> str:
     """The error for the control character at text[index], found at `place`."""
     return (f"control character U+{ord(text[index]):04X} at {place}: not text, and XML "
             "cannot carry it; remove it")
+
+
+def future_date(day: date) -> str | None:
+    """Why a source's date cannot be, or None: after tomorrow (time zones apart), no entry
+    was made or updated then (a typo, 3009 for 2009, would date the whole dataset)."""
+    if day > date.today() + timedelta(days=1):
+        return f"{day.isoformat()} is in the future; expected the date it was written"
+    return None

@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 from ..errors import SourceError
 from ..records import BrandName, PharmacokineticValue, Product, ProductMention, Reference
 from ..vocab import level_for_wording
-from . import control_character, control_message, quoted
+from . import control_character, control_message, future_date, quoted
 from .citations import find_citations
 from .pharmacokinetics import PK_VARIABLES, pk_value
 from .references import split_authors
@@ -359,13 +359,16 @@ class _Record:
         if text is None:
             return None
         try:
-            return datetime.fromisoformat(text.strip()).date()
+            day = datetime.fromisoformat(text.strip()).date()
         except ValueError:
             raise self.error(
                 f"{field}.{key}",
                 f"cannot read {quoted(text)} as an ISO 8601 date-time; expected e.g. "
                 "'2019-01-26T09:30:00Z' or '2019-01-26'",
             ) from None
+        if impossible := future_date(day):
+            raise self.error(f"{field}.{key}", impossible)
+        return day
 
     def names(self, obj: dict[str, object], field: str) -> dict[str, str]:
         """{"en": …, "es": …} from nombre_en/nombre_es, blanks left out; at least one."""

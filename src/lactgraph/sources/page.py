@@ -45,7 +45,7 @@ from ..records import (
     Reference,
 )
 from ..vocab import RISK_LEVELS, level_for_wording
-from . import control_character, control_message, fold, quoted
+from . import control_character, control_message, fold, future_date, quoted
 from .citations import find_citations
 from .pharmacokinetics import pk_value, row_variable, split_row
 from .references import parse_reference
@@ -814,6 +814,8 @@ def _updated(draft: _Draft) -> date | None:
             "2019', 'Sept. 5, 2020', 'January 26, 2019' or '30 de Agosto de "
             "2021'",
         )
+    if impossible := future_date(parsed):
+        raise draft.error(line, impossible)
     return parsed
 
 
