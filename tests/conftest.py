@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -107,6 +108,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_stores: run the tests of `server` against the "
                                        "remote store (a Virtuoso) too")
     config.addinivalue_line("markers", "embedded_only(why): not against the remote store")
+    # A shell starts a background job (`.ci/run &`) with SIGINT ignored, and the commands
+    # the tests start inherit that: the tests of Ctrl-C would see it ignored.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -144,6 +145,9 @@ class Publication:
             if previous is None:
                 return Outcome(report, "full")
             return Outcome(report, "incremental", len(changes), self.validated)
+        except BaseException as error:  # a failure or Ctrl-C: the frames it left hold the
+            traceback.clear_frames(error.__traceback__)  # staging store open; it closes
+            raise                                        # before its folder is removed
         finally:
             for path in staged.values():
                 path.unlink(missing_ok=True)
