@@ -218,6 +218,19 @@ def test_a_date_in_the_future_is_an_error() -> None:
     assert error.line == 1 and "3019-01-26 is in the future" in error.message
 
 
+def test_a_commentary_longer_than_the_sources_ever_were_imports_with_a_warning() -> None:
+    """5.4 MB of commentary imported without a word (an audit's); the source's hold at
+    most 10,000 characters."""
+    paragraph = ("It is a practice without any demonstrated effectiveness, potentially harmful "
+                 "and very expensive (Sivagnanam 2010, Atiyeh 2008).")
+    text = _edited(paragraph, "\n\n".join([paragraph] * 200))
+    product = read_page(text, "page.txt")
+    assert product.warnings == [
+        f"page.txt: line 8: the commentary (en) has {len(product.commentary['en']):,} "
+        "characters, where the source's hold at most 10,000; imported as it is"]
+    assert read_page(SEED_TEXT, "page.txt").warnings == []
+
+
 def test_list_without_heading_or_levels() -> None:
     text = _edited(
         CAVITATION

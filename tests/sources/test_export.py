@@ -424,6 +424,14 @@ def test_a_misspelt_key_refuses_the_record(where: str, key: str, field: str, mea
             in caught.value.message)  # the record's id, not its number (2)
 
 
+def test_a_commentary_longer_than_the_sources_ever_were_imports_with_a_warning() -> None:
+    product = read_export_document(_document(comentario_en="Digestive. " * 1000),
+                                   "terms.jsonl", 2, 2)
+    assert product.warnings == ["terms.jsonl:2: product 7: the commentary (en) has 11,000 "
+                                "characters, where the source's hold at most 10,000; "
+                                "imported as it is"]
+
+
 def test_a_date_in_the_future_refuses_the_record() -> None:
     with pytest.raises(SourceError, match=r"product 7, field producto.fecha_modificacion: "
                                           r"3009-08-26 is in the future"):

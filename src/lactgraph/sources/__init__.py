@@ -54,3 +54,15 @@ def future_date(day: date) -> str | None:
     if day > date.today() + timedelta(days=1):
         return f"{day.isoformat()} is in the future; expected the date it was written"
     return None
+
+
+MAX_COMMENTARY = 10_000  # characters of a commentary in one language: the source's limit
+
+
+def long_commentary(where: str, language: str, text: str) -> list[str]:
+    """A warning for a commentary longer than the source ever held (DESIGN.md §1): more
+    than the commentary may have been read as it (a page's footer, another entry)."""
+    if len(text) <= MAX_COMMENTARY:
+        return []
+    return [f"{where}: the commentary ({language}) has {len(text):,} characters, where the "
+            f"source's hold at most {MAX_COMMENTARY:,}; imported as it is"]

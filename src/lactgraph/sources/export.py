@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 from ..errors import SourceError
 from ..records import BrandName, PharmacokineticValue, Product, ProductMention, Reference
 from ..vocab import level_for_wording
-from . import control_character, control_message, future_date, quoted
+from . import control_character, control_message, future_date, long_commentary, quoted
 from .citations import find_citations
 from .pharmacokinetics import PK_VARIABLES, pk_value
 from .references import split_authors
@@ -420,7 +420,9 @@ def read_export_document(document: object, path: str, line: int | None, number: 
         for lang, text in product.commentary.items()
         for citation in find_citations(text, product.references, lang)
     ]
-    product.warnings = record.warnings
+    product.warnings = [*record.warnings, *(
+        warning for lang, text in product.commentary.items()
+        for warning in long_commentary(f"{record.where}: {record.label}", lang, text))]
     return product
 
 

@@ -45,7 +45,14 @@ from ..records import (
     Reference,
 )
 from ..vocab import RISK_LEVELS, level_for_wording
-from . import control_character, control_message, fold, future_date, quoted
+from . import (
+    control_character,
+    control_message,
+    fold,
+    future_date,
+    long_commentary,
+    quoted,
+)
 from .citations import find_citations
 from .pharmacokinetics import pk_value, row_variable, split_row
 from .references import parse_reference
@@ -913,7 +920,9 @@ def _product(draft: _Draft, lines: list[str]) -> Product:
         pharmacokinetics=_pharmacokinetics(draft),
         references=references,
         citations=find_citations(commentary, references, written_in) if commentary else [],
-        warnings=_cut_off(draft),
+        warnings=[*_cut_off(draft), *(long_commentary(
+            f"{draft.path}: line {prose[0].number}", written_in, commentary)
+            if prose and commentary else [])],
     )
 
 
