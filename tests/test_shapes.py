@@ -136,6 +136,21 @@ def test_a_product_known_only_by_mention_may_lack_a_level():
     assert found == [] and conforms
 
 
+def test_two_products_with_one_source_id_are_a_warning():
+    """Two export records given one producto.id published two products claiming it, with
+    no word (an audit's finding)."""
+    graph = products_graph([sample_product()], sample_stubs(), IRIS)
+    product = next(graph.subjects(RDF.type, LG.Product))
+    assert validate(graph)[1] == []
+    twin = URIRef(IRIS.product("Twin"))
+    graph.add((twin, RDF.type, LG.Product))
+    for source_id in (product, twin):
+        graph.set((source_id, LG.sourceId, Literal(1234)))
+    _, found = validate(graph)  # the twin lacks the rest of a product: other findings
+    assert [(f.severity, f.focus) for f in found if f.message.startswith(
+        "Several products have this source id")] == [(SH.Warning, Literal(1234))]
+
+
 def test_the_ontology_is_needed_for_the_risk_levels(sample, shapes):
     """Without the ontology the risk levels are unknown nodes: ont_graph is not optional."""
     conforms, report, _ = pyshacl.validate(sample, shacl_graph=shapes)
