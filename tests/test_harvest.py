@@ -21,6 +21,9 @@ from lactgraph import cli
 from lactgraph.build import import_sources
 from lactgraph.dumps import write_dumps
 from lactgraph.harvest import STATE_SUFFIX, HarvestError, harvest
+from lactgraph.iris import IriScheme
+from lactgraph.records import BrandName, Product
+from lactgraph.to_rdf import products_graph
 
 from . import conftest
 from .cli_helpers import assert_clean_error, run_lactgraph
@@ -194,6 +197,43 @@ def test_an_incremental_harvest_fetches_the_changed_entry_and_nothing_else(
         changed = after.url + "product/hydrolipoclasia"
         assert report.fetched == [changed]
         assert session.documents(after) == [(200, changed + ".jsonld")]
+        expected = published(graph_dir / "lactgraph.ttl")
+        graph = harvested(output, after)
+        assert len(graph) == len(expected) and same_graph(graph, expected)
+    finally:
+        after.stop()
+
+
+def test_an_incremental_harvest_drops_what_an_updated_entry_no_longer_states(
+        tmp_path, monkeypatch):
+    """Beta drops a brand name it shares with Alpha: the brand's document changes, but its
+    date is its products' (Alpha's, old), so the change feed lists Beta only. The harvest
+    kept 'brand activeIngredient Beta' (an audit's finding); Beta's document no longer
+    shows that triple pointing at it, so the brand is fetched again."""
+    def write(beta_brands: list[BrandName], beta_updated: date) -> None:
+        products = [Product({"en": "Alpha"}, "alpha.txt", level=0, updated=date(2020, 1, 10),
+                            brand_names=[BrandName("Sharedbrand")]),
+                    Product({"en": "Beta"}, "beta.txt", level=1, updated=beta_updated,
+                            brand_names=beta_brands)]
+        products_graph(products, [], IriScheme()).serialize(graph_dir / "lactgraph.ttl",
+                                                             format="turtle")
+
+    graph_dir = tmp_path / "graph"
+    graph_dir.mkdir()
+    write([BrandName("Sharedbrand")], date(2021, 6, 1))
+    port = conftest.free_port()
+    monkeypatch.setattr(conftest, "free_port", lambda: port)  # the same URL after a restart
+    output = tmp_path / "harvested.nt"
+    before = conftest.LiveServer(tmp_path / "cache", "--graph", str(graph_dir))
+    try:
+        harvest(before.url, output)
+    finally:
+        before.stop()
+    write([], date(2025, 2, 1))
+    after = conftest.LiveServer(tmp_path / "cache", "--graph", str(graph_dir))
+    try:
+        report = harvest(after.url, output, since=date(2025, 1, 1))
+        assert report.fetched == [after.url + "product/beta", after.url + "brand/sharedbrand"]
         expected = published(graph_dir / "lactgraph.ttl")
         graph = harvested(output, after)
         assert len(graph) == len(expected) and same_graph(graph, expected)

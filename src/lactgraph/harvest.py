@@ -24,8 +24,9 @@ State: next to the output, `<output>.harvest-state.json` keeps each URL's ETag a
 Last-Modified with what was taken from it, so a re-run sends conditional requests and a
 `304 Not Modified` costs no transfer. An incremental run (`--since`) fetches the change
 feed's entries and keeps the rest from the state (with no state, the output holds just
-those entries); a full run also drops entries the server no longer lists (a change feed
-has no deletions).
+those entries), but for entries whose kept triples point at a fetched entry whose document
+no longer shows them (a brand name an updated product dropped): those are fetched again.
+A full run also drops entries the server no longer lists (a change feed has no deletions).
 
 Politeness: a User-Agent that names the tool, one request at a time, and retries with
 exponential back-off on connection errors, 429 and 5xx, honouring `Retry-After`.
@@ -308,20 +309,45 @@ def _listed(client: Client, base: str, query: dict[str, object]) -> list[str]:
 
 
 def _fetch(client: Client, contexts: Contexts, entries: dict[str, dict[str, Any]],
-           wanted: list[str], report: Report, progress: bool | None) -> None:
-    """Each wanted entry's document, conditionally, straight from its URL once known."""
+           wanted: list[str], report: Report, progress: bool | None
+           ) -> dict[str, set[str]]:
+    """Each wanted entry's document, conditionally, straight from its URL once known; for
+    each one transferred, the lines of its triples that point at it (from other entries:
+    a brand's `lg:activeIngredient`, an alias's `lg:aliasOf`...)."""
     known = set(entries)
+    pointing: dict[str, set[str]] = {}
     bar = tqdm(wanted, desc="harvest", unit="entry", file=sys.stderr,
                disable=None if progress is None else not progress)
     for member in bar:
         record = entries[member]
 
         def derive(response: requests.Response, member: str = member) -> list[str]:
-            return owned_lines(_quads(_json(response), response.url, contexts), member, known)
+            quads = _quads(_json(response), response.url, contexts)
+            pointing[member] = {f"{q.subject} {q.predicate} {q.object} ." for q in quads
+                                if q.object == ox.NamedNode(member)}
+            return owned_lines(quads, member, known)
 
         _, transferred, record["document"] = client.get(record.get("document", member), derive)
         if transferred:
             report.fetched.append(member)
+    return pointing
+
+
+def _pointing_no_longer(entries: dict[str, dict[str, Any]], http: dict[str, Any],
+                        pointing: dict[str, set[str]]) -> list[str]:
+    """The entries not fetched whose kept triples point at a fetched one that no longer
+    shows them: a brand name an updated product dropped still names it as its ingredient,
+    and a change feed does not list the brand (its date is its products')."""
+    found = []
+    for entry, record in entries.items():
+        if entry in pointing or "document" not in record:
+            continue
+        for line in http[record["document"]]["value"]:
+            target = line[line.rfind(" <") + 2:-3] if line.endswith("> .") else None
+            if target in pointing and line not in pointing[target]:
+                found.append(entry)
+                break
+    return found
 
 
 def harvest(base_url: str, output: Path, since: date | datetime | None = None,
@@ -353,7 +379,10 @@ def harvest(base_url: str, output: Path, since: date | datetime | None = None,
             del entries[gone]
     for member in listed:
         entries.setdefault(member, {})
-    _fetch(client, contexts, entries, listed, report, progress)
+    pointing = _fetch(client, contexts, entries, listed, report, progress)
+    if since is not None or until is not None:  # a full run fetched every entry anyway
+        stale = _pointing_no_longer(entries, state["http"], pointing)
+        _fetch(client, contexts, entries, stale, report, progress)
     documents = [state["http"][record["document"]]["value"] for record in entries.values()]
     graph = Graph().parse(data="\n".join(line for lines in documents for line in lines) + "\n",
                           format="nt")
