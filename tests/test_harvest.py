@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -176,11 +178,12 @@ def change_one_entry(graph_dir: Path) -> None:
     graph.serialize(path, format="turtle")
 
 
-def test_an_incremental_harvest_fetches_the_changed_entry_and_nothing_else(
-        tmp_path, monkeypatch):
-    graph_dir = tmp_path / "graph"
-    graph_dir.mkdir()
-    shutil.copy(ROOT / "graph" / "lactgraph.ttl", graph_dir / "lactgraph.ttl")
+@contextmanager
+def served_after_a_change(tmp_path: Path, monkeypatch, graph_dir: Path,
+                          change: Callable[[], None]) -> Iterator[tuple[conftest.LiveServer,
+                                                                        Path]]:
+    """A full harvest of a server of graph_dir into the output; then `change`, and the
+    server again on the same URL: (that server, the output)."""
     port = conftest.free_port()
     monkeypatch.setattr(conftest, "free_port", lambda: port)  # the same URL after a restart
     output = tmp_path / "harvested.nt"
@@ -189,9 +192,21 @@ def test_an_incremental_harvest_fetches_the_changed_entry_and_nothing_else(
         harvest(before.url, output)
     finally:
         before.stop()
-    change_one_entry(graph_dir)
+    change()
     after = conftest.LiveServer(tmp_path / "cache", "--graph", str(graph_dir))
     try:
+        yield after, output
+    finally:
+        after.stop()
+
+
+def test_an_incremental_harvest_fetches_the_changed_entry_and_nothing_else(
+        tmp_path, monkeypatch):
+    graph_dir = tmp_path / "graph"
+    graph_dir.mkdir()
+    shutil.copy(ROOT / "graph" / "lactgraph.ttl", graph_dir / "lactgraph.ttl")
+    with served_after_a_change(tmp_path, monkeypatch, graph_dir,
+                               partial(change_one_entry, graph_dir)) as (after, output):
         session = Recorder()
         report = harvest(after.url, output, since=date(2025, 1, 1), session=session)
         changed = after.url + "product/hydrolipoclasia"
@@ -200,8 +215,6 @@ def test_an_incremental_harvest_fetches_the_changed_entry_and_nothing_else(
         expected = published(graph_dir / "lactgraph.ttl")
         graph = harvested(output, after)
         assert len(graph) == len(expected) and same_graph(graph, expected)
-    finally:
-        after.stop()
 
 
 def test_an_incremental_harvest_drops_what_an_updated_entry_no_longer_states(
@@ -221,24 +234,13 @@ def test_an_incremental_harvest_drops_what_an_updated_entry_no_longer_states(
     graph_dir = tmp_path / "graph"
     graph_dir.mkdir()
     write([BrandName("Sharedbrand")], date(2021, 6, 1))
-    port = conftest.free_port()
-    monkeypatch.setattr(conftest, "free_port", lambda: port)  # the same URL after a restart
-    output = tmp_path / "harvested.nt"
-    before = conftest.LiveServer(tmp_path / "cache", "--graph", str(graph_dir))
-    try:
-        harvest(before.url, output)
-    finally:
-        before.stop()
-    write([], date(2025, 2, 1))
-    after = conftest.LiveServer(tmp_path / "cache", "--graph", str(graph_dir))
-    try:
+    with served_after_a_change(tmp_path, monkeypatch, graph_dir,
+                               partial(write, [], date(2025, 2, 1))) as (after, output):
         report = harvest(after.url, output, since=date(2025, 1, 1))
         assert report.fetched == [after.url + "product/beta", after.url + "brand/sharedbrand"]
         expected = published(graph_dir / "lactgraph.ttl")
         graph = harvested(output, after)
         assert len(graph) == len(expected) and same_graph(graph, expected)
-    finally:
-        after.stop()
 
 
 # --- the command and its errors ---------------------------------------------------------------
