@@ -56,3 +56,19 @@ def test_every_worker_serves_documents_and_queries(gunicorn_url):
             "query": "ASK { ?p <https://w3id.org/lactgraph/ontology#riskLevel> ?l }"},
             headers={"Accept": "application/sparql-results+json"})
         assert answer.json()["boolean"] is True
+
+
+def test_a_server_that_cannot_start_says_why_in_one_line_not_a_traceback(tmp_path):
+    """Every worker printed a traceback of create_app's error, then gunicorn 'Worker failed
+    to boot.'; the error is now gunicorn's own AppImportError: its line alone."""
+    if not GUNICORN.exists() and not shutil.which("gunicorn"):
+        pytest.skip("gunicorn is not installed (pip install '.[server]')")
+    endpoint = f"http://127.0.0.1:{free_port()}/sparql"
+    env = {**os.environ, "LACTGRAPH_SPARQL_ENDPOINT": endpoint,
+           "LACTGRAPH_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [str(GUNICORN), "-w", "1", "-b", f"127.0.0.1:{free_port()}", "lactgraph.web:create_app()"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"{endpoint}: cannot reach the SPARQL server" in result.stderr
+    assert "Traceback" not in result.stderr and "App failed to load." in result.stderr

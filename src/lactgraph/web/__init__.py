@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import sys
+
 from flask import Flask
 
 from ..config import Settings, settings_from_env
+from ..errors import LactgraphError
 from . import accounting, cors, document_cache, metrics, security
 from .context import Site
 
 MAX_REQUEST_BYTES = 1024 * 1024  # a SPARQL query or form larger than this gets 413
+
+
+def _startup_error(error: LactgraphError) -> Exception:
+    """The error a server cannot start with. Under gunicorn, as its AppImportError: it
+    prints that one line and stops, where any other exception is a traceback from every
+    worker it starts."""
+    gunicorn_errors = sys.modules.get("gunicorn.errors")
+    return gunicorn_errors.AppImportError(str(error)) if gunicorn_errors else error
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -17,7 +28,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    app.extensions["lactgraph"] = Site.open(settings)
+    try:
+        app.extensions["lactgraph"] = Site.open(settings)
+    except LactgraphError as error:
+        raise _startup_error(error) from None
 
     from . import collections, dumps, entities, mappings, meta, pages, search, sitemap, sparql
 
