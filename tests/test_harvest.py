@@ -1,5 +1,6 @@
 """`lactgraph harvest` against live servers: what it harvests is the published graph,
-an incremental run fetches what changed and nothing else, a re-run gets 304s."""
+an incremental run fetches what changed (and the entries whose triples pointing at it the
+change took away) and nothing else, a re-run gets 304s."""
 
 from __future__ import annotations
 
