@@ -415,6 +415,19 @@ def test_a_function_sparql_does_not_have_is_a_400_naming_it(server):
         response.text
 
 
+def test_a_computed_boolean_is_a_boolean_on_both_stores(server):
+    """Virtuoso answers a computed boolean as "1"^^xsd:integer; the remote store gives the
+    columns the query binds to a boolean expression back as booleans, and no other."""
+    answer = get(server, "SELECT (1 < 2 AS ?less) (isIRI(<urn:a>) AS ?named) "
+                         "(false AS ?no) (1 AS ?one) ?bound WHERE { BIND(BOUND(?x) AS ?bound) }",
+                 accept="application/sparql-results+json").json()
+    [row] = answer["results"]["bindings"]
+    boolean = "http://www.w3.org/2001/XMLSchema#boolean"
+    assert {name: (term["datatype"], term["value"]) for name, term in row.items()} == {
+        "less": (boolean, "true"), "named": (boolean, "true"), "no": (boolean, "false"),
+        "bound": (boolean, "false"), "one": ("http://www.w3.org/2001/XMLSchema#integer", "1")}
+
+
 def test_protocol_errors(server):
     url = endpoint(server)
     _assert_plain_error(requests.get(url, params=[("query", "ASK {}"), ("query", "ASK {}")],

@@ -47,6 +47,7 @@ from ..errors import LactgraphError
 from ..iris import IriScheme
 from ..rdfio import IRI_CHARACTER, to_rdflib
 from . import FAST_STORE, Store
+from .computed_booleans import restore_booleans
 from .querypool import (
     BOOLEAN,
     GRAPH,
@@ -317,7 +318,7 @@ class RemoteStore(Store):
         body, media_type = self._send(query, SPARQL_JSON, default_graphs, named_graphs,
                                       timeout)
         try:
-            answer = standard_json(json.loads(body))
+            answer = restore_booleans(standard_json(json.loads(body)), query)
         except (ValueError, KeyError, AttributeError):
             raise RemoteError(f"{self.endpoint}: expected SPARQL JSON results, got "
                               f"{media_type or 'no media type'}") from None
