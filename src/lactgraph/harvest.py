@@ -322,9 +322,9 @@ def _fetch(client: Client, contexts: Contexts, entries: dict[str, dict[str, Any]
         record = entries[member]
 
         def derive(response: requests.Response, member: str = member) -> list[str]:
-            quads = _quads(_json(response), response.url, contexts)
+            quads, node = _quads(_json(response), response.url, contexts), ox.NamedNode(member)
             pointing[member] = {f"{q.subject} {q.predicate} {q.object} ." for q in quads
-                                if q.object == ox.NamedNode(member)}
+                                if q.object == node}
             return owned_lines(quads, member, known)
 
         _, transferred, record["document"] = client.get(record.get("document", member), derive)

@@ -6,6 +6,7 @@ levels without pulling in RDF; `to_rdf` and the web layer wrap these strings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .link.prefixes import default_base, prefix_map, vocabulary_prefixes
@@ -33,6 +34,14 @@ class RiskLevel:
     compatibility_name: dict[str, str]
     description: dict[str, str]
     former_descriptions: tuple[str, ...]
+
+    def wordings(self) -> Iterator[tuple[str, str]]:
+        """(language, text) of every wording that names this level: its names and its
+        description in each language, then its former descriptions (English)."""
+        for texts in (self.risk_name, self.compatibility_name, self.description):
+            yield from texts.items()
+        for text in self.former_descriptions:
+            yield "en", text
 
 
 RISK_LEVELS: tuple[RiskLevel, ...] = (
@@ -105,17 +114,7 @@ RISK_LEVELS: tuple[RiskLevel, ...] = (
 
 
 def _wording_index() -> dict[str, int]:
-    index: dict[str, int] = {}
-    for risk in RISK_LEVELS:
-        wordings = [
-            *risk.risk_name.values(),
-            *risk.compatibility_name.values(),
-            *risk.description.values(),
-            *risk.former_descriptions,
-        ]
-        for wording in wordings:
-            index[fold(wording)] = risk.level
-    return index
+    return {fold(wording): risk.level for risk in RISK_LEVELS for _, wording in risk.wordings()}
 
 
 _WORDINGS = _wording_index()

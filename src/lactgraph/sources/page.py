@@ -354,11 +354,8 @@ def _wording_languages() -> dict[str, set[str]]:
     """Folded level wording -> the languages that use it (former wordings are English)."""
     languages: dict[str, set[str]] = {}
     for risk in RISK_LEVELS:
-        for texts in (risk.risk_name, risk.compatibility_name, risk.description):
-            for lang, text in texts.items():
-                languages.setdefault(fold(text), set()).add(lang)
-        for text in risk.former_descriptions:
-            languages.setdefault(fold(text), set()).add("en")
+        for lang, text in risk.wordings():
+            languages.setdefault(fold(text), set()).add(lang)
     return languages
 
 
@@ -552,32 +549,12 @@ def _list_section(draft: _Draft, block: list[Line], pending: Line | None) -> str
 
 _NUMBERED = next(rule.pattern for rule in _RULES if rule.kind is Kind.NUMBERED)
 _EXPECTED_WORDINGS = "; ".join(
-    f"{risk.level}: "
-    + " | ".join(
-        dict.fromkeys(
-            (
-                *risk.risk_name.values(),
-                *risk.compatibility_name.values(),
-                *risk.description.values(),
-                *risk.former_descriptions,
-            )
-        )
-    )
+    f"{risk.level}: " + " | ".join(dict.fromkeys(text for _, text in risk.wordings()))
     for risk in RISK_LEVELS
 )
 
 
-def _wordings() -> dict[str, str]:
-    """Folded -> as written: every level wording."""
-    found = {}
-    for risk in RISK_LEVELS:
-        for texts in (risk.risk_name, risk.compatibility_name, risk.description):
-            found.update((fold(text), text) for text in texts.values())
-        found.update((fold(text), text) for text in risk.former_descriptions)
-    return found
-
-
-_WORDINGS = _wordings()
+_WORDINGS = {fold(text): text for risk in RISK_LEVELS for _, text in risk.wordings()}
 _DATE_LABELS = {fold(label): label for label in ("Last update", "Última actualización")}
 _DATE_LINE = re.compile(r"(?P<label>\D{1,40})\d.*\d{4}\s*")  # "Last updte Jan. 26, 2019"
 _MISSPELT_WORDING = 88  # rapidfuzz ratio of folded texts: 'Compatibel' 90, 'Last updte' 91

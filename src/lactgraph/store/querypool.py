@@ -176,7 +176,8 @@ _VIRTUOSO_FUNCTIONS = re.compile(r"(?<![\w.-])(?:bif|sql):|openlinksw\.com/schem
 def refusal(query: str) -> str | None:
     """Why this query is not run here, or None: SERVICE (an outbound request), Virtuoso's
     pragmas and functions (some make one) or an update."""
-    code = list(_code(query))
+    found = list(tokens(query))
+    code = [(kind, text) for kind, text in found if kind in ("word", "other")]
     if "service" in _unescape("".join(text for _, text in code)).lower():
         return ("SERVICE (federated query) is not allowed: this endpoint never sends "
                 "requests to other servers")
@@ -185,7 +186,7 @@ def refusal(query: str) -> str | None:
     if first == "define":
         return ("DEFINE is a pragma of Virtuoso, not SPARQL 1.1, which this endpoint "
                 "speaks: remove the DEFINE lines")
-    names = _unescape(" ".join(text for kind, text in tokens(query) if kind in ("iri", "name")))
+    names = _unescape(" ".join(text for kind, text in found if kind in ("iri", "name")))
     if _VIRTUOSO_FUNCTIONS.search(names):
         return ("Virtuoso's functions (bif:, sql:) are not SPARQL 1.1, and are not run here: "
                 "this endpoint has SPARQL 1.1's functions and the XSD casts")

@@ -37,7 +37,7 @@ from ..rdfio import to_rdflib
 from ..to_rdf import new_graph
 from . import urls
 from .context import site
-from .entities import not_acceptable, not_found
+from .entities import negotiated, not_acceptable, not_found
 from .listing import (
     KINDS,
     BadRequest,
@@ -51,7 +51,7 @@ from .listing import (
     page_request,
     select_page,
 )
-from .negotiation import HTML, JSON_LD, Format, requested_format
+from .negotiation import HTML, JSON_LD, Format
 from .renderers import DOCUMENT_FORMATS
 
 blueprint = Blueprint("collections", __name__)
@@ -192,11 +192,6 @@ def rdf_text(document: dict[str, object], fmt: Format) -> str:
 
 # --- views --------------------------------------------------------------------------------
 
-def _format() -> Format | None:
-    return requested_format(request.headers.get("Accept"), request.args.get("format"),
-                            DOCUMENT_FORMATS)
-
-
 def _error(status: int, message: str, html: bool) -> Response:
     if status == 404:
         return not_found(message, html=html)
@@ -239,7 +234,7 @@ def _respond(fmt: Format, etag: str, body: Callable[[], str],
 @blueprint.get("/collections")
 def collections() -> Response:
     """The index of the collections, with their sizes."""
-    fmt = _format()
+    fmt = negotiated(DOCUMENT_FORMATS)
     if fmt is None:
         return not_acceptable(DOCUMENT_FORMATS)
     counts = [(kind, len(index(kind))) for kind in kinds()]
@@ -256,7 +251,7 @@ def collections() -> Response:
 @blueprint.get(f"/<any({', '.join(kind.path for kind in KINDS)}, vocabulary):path>")
 def collection(path: str) -> Response:
     """One page of a collection (or of its change feed)."""
-    fmt = _format()
+    fmt = negotiated(DOCUMENT_FORMATS)
     if fmt is None:
         return not_acceptable(DOCUMENT_FORMATS)
     kind = kind_named(path)

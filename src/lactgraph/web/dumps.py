@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file
+from flask import Blueprint, Response, abort, redirect, render_template, send_file
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from ..dumps import FOLDER, MANIFEST, DumpInfo, read_manifest
@@ -27,8 +27,7 @@ from ..to_rdf import DCTERMS, FOAF
 from ..vocab import PREFIXES
 from . import urls
 from .context import site
-from .entities import document_response, not_acceptable
-from .negotiation import requested_format
+from .entities import document_response, negotiated, not_acceptable
 from .renderers import DOCUMENT_FORMATS
 
 blueprint = Blueprint("dumps", __name__)
@@ -203,14 +202,13 @@ def _catalog_page(iri: str, graph: Graph) -> str:
 @blueprint.get("/catalog.<extension>")
 def catalog(extension: str | None = None) -> Response:
     """The catalogue, negotiated in place (or by extension), conditional on its ETag."""
-    negotiated = extension is None
-    if negotiated:
-        fmt = requested_format(request.headers.get("Accept"), request.args.get("format"),
-                               DOCUMENT_FORMATS)
+    in_place = extension is None
+    if in_place:
+        fmt = negotiated(DOCUMENT_FORMATS)
         if fmt is None:
             return not_acceptable(DOCUMENT_FORMATS)
         extension = fmt.extension
     response = document_response(catalog_iri(), extension, catalog_graph, _catalog_page)
-    if negotiated:
+    if in_place:
         response.headers["Vary"] = "Accept"
     return response

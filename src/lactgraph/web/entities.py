@@ -75,6 +75,12 @@ def not_acceptable(formats: tuple[Format, ...]) -> Response:
     return response
 
 
+def negotiated(formats: tuple[Format, ...]) -> Format | None:
+    """The format the request asks for: the one `format=` names where given (which a 406
+    offers), else the one Accept prefers."""
+    return requested_format(request.headers.get("Accept"), request.args.get("format"), formats)
+
+
 def _alternates(iri: str, formats: tuple[Format, ...], current: Format | None = None) -> str:
     return ", ".join(f'<{urls.document(iri, fmt.extension)}>; rel="alternate"; '
                      f'type="{fmt.media_type}"' for fmt in formats if fmt is not current)
@@ -82,9 +88,8 @@ def _alternates(iri: str, formats: tuple[Format, ...], current: Format | None = 
 
 def see_other(iri: str, exists: bool, formats: tuple[Format, ...] = DOCUMENT_FORMATS
               ) -> Response:
-    """The answer for a thing's IRI: 303 to the document the client prefers (or names in
-    `format=`, which a 406 offers)."""
-    fmt = requested_format(request.headers.get("Accept"), request.args.get("format"), formats)
+    """The answer for a thing's IRI: 303 to the document the client asks for."""
+    fmt = negotiated(formats)
     if fmt is None:
         return not_acceptable(formats)
     if not exists:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from ..iris import IriScheme
@@ -20,8 +20,14 @@ from ..vocab import PREFIXES
 from . import dumps, urls, vocabulary_pages
 from .context import site
 from .describe import ontology_graph, per_version, shapes_graph
-from .entities import document_response, not_acceptable, not_found, rdf_document, see_other
-from .negotiation import requested_format
+from .entities import (
+    document_response,
+    negotiated,
+    not_acceptable,
+    not_found,
+    rdf_document,
+    see_other,
+)
 from .renderers import RDF_DOCUMENT_FORMATS
 
 blueprint = Blueprint("meta", __name__)
@@ -171,8 +177,7 @@ def void_graph() -> Graph:
 @blueprint.get("/.well-known/void")
 def void() -> Response:
     """VoID, negotiated in place (RDF formats only; browsers get Turtle)."""
-    fmt = requested_format(request.headers.get("Accept"), request.args.get("format"),
-                           RDF_DOCUMENT_FORMATS)
+    fmt = negotiated(RDF_DOCUMENT_FORMATS)
     if fmt is None:
         return not_acceptable(RDF_DOCUMENT_FORMATS)
     response = Response(rdf_document(void_graph(), fmt), content_type=fmt.content_type)
