@@ -54,7 +54,10 @@ class LiveServer:
         env = {**os.environ, "LACTGRAPH_CACHE_DIR": str(cache_dir)}
         command = [sys.executable, "-m", "lactgraph", "serve", "--port", str(self.port), *options]
         # The server's output goes to a file: a pipe nobody reads blocks a chatty server.
-        self.log = tempfile.NamedTemporaryFile(prefix="lactgraph-serve-", suffix=".log")  # noqa: SIM115 - kept open for the server's life
+        # Beside the cache, in pytest's own temporary folder: a run that is killed leaves
+        # it where pytest prunes old runs, not in /tmp.
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the server's life
+            prefix="lactgraph-serve-", suffix=".log", dir=cache_dir.parent)
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
