@@ -208,9 +208,43 @@ def test_a_record_given_twice_in_one_file_is_named_by_its_lines(tmp_path):
                                "imported from sources/terms.jsonl:1")
 
 
-def _export_record() -> dict:
-    return {"producto": {"id": 7, "nombre_es": "Manzanilla romana",
-                         "nombre_en": "Roman chamomile", "riesgo__nivel": 0,
+def test_an_entry_imported_in_two_languages_is_named_in_a_warning(tmp_path):
+    """A Spanish page's IRI comes from its Spanish name; an export record's from its
+    English one. Given both for one product, the build says so, about the product and
+    about a product the page names (a stub under its Spanish name), each time, and no
+    more once the page is gone."""
+    project = scratch_project(tmp_path)
+    fixtures = ROOT / "tests" / "fixtures"
+    shutil.copy(fixtures / "pages" / "es_domperidona.txt", project / "sources")
+    records = [_export_record(7, "Domperidone", "Domperidona"),
+               _export_record(8, "Metoclopramide", "Metoclopramida")]
+    (project / "sources" / "terms.jsonl").write_text(
+        "".join(json.dumps(record) + "\n" for record in records), "utf-8")
+    expected = [
+        "product/domperidona (imported from sources/es_domperidona.txt) is also "
+        "product/domperidone: sources/terms.jsonl:1 gives 'Domperidona' as the latter's "
+        "Spanish name",
+        "product/metoclopramida (named on sources/es_domperidona.txt) is also "
+        "product/metoclopramide: sources/terms.jsonl:2 gives 'Metoclopramida' as the "
+        "latter's Spanish name"]
+    for _ in range(2):  # the second from the import cache
+        result = run_lactgraph("build", "--no-dumps", cwd=project)
+        assert result.returncode == 0, result.stderr
+        for warning in expected:
+            assert f"lactgraph: warning: {warning}" in result.stderr
+    graph = Graph().parse(project / "graph" / "lactgraph.ttl")
+    assert {PRODUCT.domperidona, PRODUCT.domperidone, PRODUCT.metoclopramida,
+            PRODUCT.metoclopramide} <= set(graph.subjects(LG.riskLevel))
+    (project / "sources" / "es_domperidona.txt").unlink()
+    result = run_lactgraph("build", "--no-dumps", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "is also product/" not in result.stderr, result.stderr
+
+
+def _export_record(number: int = 7, english: str = "Roman chamomile",
+                   spanish: str = "Manzanilla romana") -> dict:
+    return {"producto": {"id": number, "nombre_es": spanish,
+                         "nombre_en": english, "riesgo__nivel": 0,
                          "comentario_en": "Digestive (Sanchez 2017, Ruiz 2015).",
                          "fecha_modificacion": "2022-01-05T10:00:00Z"},
             "alternativas": [], "grupo": [{"id": 3, "nombre_es": "Plantas",

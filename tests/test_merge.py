@@ -12,6 +12,7 @@ from lactgraph.merge import (
     EntryFacts,
     Mention,
     Placed,
+    Translation,
     merge_placed,
     merge_products,
     remerge,
@@ -64,10 +65,19 @@ def entries(draw: st.DrawFn) -> list[EntryFacts]:
         mentions = tuple(
             Mention(slug, {"en": slug.upper() or "***"}, draw(st.sampled_from([None, 0, 1, 2])))
             for slug in draw(st.lists(st.sampled_from(SLUGS), max_size=4)))
+        slug = draw(st.sampled_from(SLUGS))
+        named = [slug, *(m.slug for m in mentions)]
+        translations = tuple(  # another language's name, of the entry or of a mention
+            Translation(other, product, "es", other.upper())
+            for product, other in draw(st.lists(st.tuples(st.sampled_from(named),
+                                                          st.sampled_from(SLUGS[:-1])),
+                                                max_size=2))
+            if product and other != product)
         found.append(EntryFacts(
-            draw(st.sampled_from(SLUGS)), draw(st.sampled_from(["x.json", f"{i}.txt"])),
+            slug, draw(st.sampled_from(["x.json", f"{i}.txt"])),
             draw(st.sampled_from([None, 0, 3])),
-            draw(st.sampled_from([None, date(2020, 1, 1), date(2024, 5, 1)])), mentions))
+            draw(st.sampled_from([None, date(2020, 1, 1), date(2024, 5, 1)])), mentions,
+            translations=translations))
     return found
 
 
@@ -105,8 +115,7 @@ def test_a_merge_after_a_change_equals_the_merge_of_everything(files, data):
 
     def live(slugs: set[str]):
         return ({slug: [e for e in after if e.facts.slug == slug] for slug in slugs},
-                {slug: [e for e in after if any(m.slug == slug for m in e.facts.mentions)]
-                 for slug in slugs})
+                {slug: [e for e in after if slug in e.facts.named] for slug in slugs})
 
     expected = merge_placed(after)
     again, touched = remerge(merged, removed, added, live)
@@ -114,4 +123,4 @@ def test_a_merge_after_a_change_equals_the_merge_of_everything(files, data):
         expected.products, expected.stubs, expected.warnings)
     assert list(map(str, again.errors)) == list(map(str, expected.errors))
     assert touched <= {e.facts.slug for e in removed + added} | {
-        m.slug for e in removed + added for m in e.facts.mentions}
+        slug for e in removed + added for slug in e.facts.named}

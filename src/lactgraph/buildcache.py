@@ -220,7 +220,7 @@ class ImportCache:
              for e in imported.entries for subject, kind, pairs in e.shared])
         self.db.executemany(
             "INSERT OR IGNORE INTO mention VALUES (?, ?)",
-            [(m.slug, e.eid) for e in imported.entries for m in e.facts.mentions if m.slug])
+            [(slug, e.eid) for e in imported.entries for slug in e.facts.named])
 
     def prune(self, keep: Iterable[str]) -> None:
         """Forget every source but `keep`, and the entries only they had."""
@@ -272,7 +272,8 @@ class ImportCache:
         return [found[eid] for eid in eids]
 
     def mentioning(self, slugs: Iterable[str]) -> dict[str, set[str]]:
-        """The entries (eids, of any source the cache holds) that mention each slug."""
+        """The entries (eids, of any source the cache holds) that mention each slug, or
+        give it as a product's name in another language (`EntryFacts.named`)."""
         found: dict[str, set[str]] = {slug: set() for slug in slugs}
         for slug, eid in self._select_in(
                 "SELECT slug, eid FROM mention WHERE slug IN ({marks})", found):

@@ -10,6 +10,12 @@ entries can merge the facts its cache keeps without holding the entries in memor
 decides slug by slug, from the entries that are or mention the slug: an incremental build
 decides again only the slugs its changed entries are or mention (`remerge`), with the very
 function a full build runs on every slug (`merge_placed`).
+
+A product's IRI comes from its English name where a source gives it, else from the name
+its page shows: the Spanish page of an entry whose English name is known elsewhere (an
+export record, another page's translation) makes a second product. Where an entry gives
+another language's name of a product, the slug of that name counts as mentioned, and a
+product or stub found there is named in a warning.
 """
 
 from __future__ import annotations
@@ -23,6 +29,17 @@ from .iris import slugify
 from .records import Product
 
 Stub = tuple[str, dict[str, str], int | None]  # slug, names, level
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A name an entry gives a product in another language, whose slug is not the
+    product's: were that slug a product too, the two would be one product."""
+
+    slug: str  # of the name
+    product: str  # the slug of the product it names
+    language: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,14 @@ class EntryFacts:
     mentions: tuple[Mention, ...]
     warnings: tuple[str, ...] = ()  # the reader's own, about the entry
     source_line: int | None = None  # in a JSON Lines file
+    translations: tuple[Translation, ...] = ()
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        """The slugs whose decision reads this entry besides its own: those of the products
+        it mentions and of the names it gives in other languages."""
+        return tuple(dict.fromkeys(slug for slug in (
+            *(m.slug for m in self.mentions), *(t.slug for t in self.translations)) if slug))
 
     @property
     def source(self) -> str:
@@ -60,8 +85,14 @@ def entry_facts(product: Product) -> EntryFacts:
                 mention.level)
         for mention in (*product.related_products, *product.alternatives)
     )
-    return EntryFacts(slugify(product.name), product.source_file, product.level,
-                      product.updated, mentions, tuple(product.warnings), product.source_line)
+    slug = slugify(product.name)
+    translations = tuple(dict.fromkeys(
+        Translation(slugify(name), named, language, name)
+        for named, names in ((slug, product.names), *((m.slug, m.names) for m in mentions))
+        for language, name in sorted(names.items())
+        if named and slugify(name) not in ("", named)))
+    return EntryFacts(slug, product.source_file, product.level, product.updated, mentions,
+                      tuple(product.warnings), product.source_line, translations)
 
 
 @dataclass(frozen=True)
@@ -111,7 +142,7 @@ def merge_placed(entries: Sequence[Placed]) -> Merge:
         _entry_findings(merge, entry)
         if entry.facts.slug:
             by_slug.setdefault(entry.facts.slug, []).append(entry)
-            for slug in dict.fromkeys(m.slug for m in entry.facts.mentions if m.slug):
+            for slug in entry.facts.named:
                 mentioners.setdefault(slug, []).append(entry)
     for slug in by_slug.keys() | mentioners.keys():
         _decide(merge, slug, by_slug.get(slug, []), mentioners.get(slug, []))
@@ -136,8 +167,7 @@ def remerge(previous: Merge, removed: Iterable[Placed], added: Iterable[Placed],
     for entry in added:
         _entry_findings(merge, entry)
     touched = {slug for entry in removed + added
-               for slug in (entry.facts.slug, *(m.slug for m in entry.facts.mentions))
-               if slug}
+               for slug in (entry.facts.slug, *entry.facts.named) if slug}
     entries, mentioners = live(touched)
     for slug in touched:
         merge.products.pop(slug, None)
@@ -166,7 +196,7 @@ def _decide(merge: Merge, slug: str, entries: list[Placed], mentioners: list[Pla
             ) -> None:
     """One slug: the first entry imported for it (a later one is an error), else a stub
     as the most recently updated page mentioning it shows it; a warning where pages
-    disagree on its level."""
+    disagree on its level, and where an entry gives its name as another product's."""
     entries = sorted(entries, key=lambda entry: entry.place)
     first = entries[0] if entries else None
     merge.errors.extend(SourceError(entry.facts.source_file, entry.facts.source_line,
@@ -175,7 +205,7 @@ def _decide(merge: Merge, slug: str, entries: list[Placed], mentioners: list[Pla
                         for entry in entries[1:])
     known = _Seen({}, first.facts.level, first.facts.source_file) if first else None
     warnings: list[str] = []
-    named = (entry for entry in mentioners if entry.facts.slug)  # else not imported
+    named = [entry for entry in mentioners if entry.facts.slug]  # else not imported
     for entry in sorted(named, key=lambda entry: entry.recency):
         for mention in entry.facts.mentions:
             if mention.slug == slug:
@@ -187,8 +217,23 @@ def _decide(merge: Merge, slug: str, entries: list[Placed], mentioners: list[Pla
         merge.products[slug] = first.eid
     elif known is not None:
         merge.stubs[slug] = (slug, known.names, known.level)
+    if known is not None:
+        where = f"imported from {first.facts.source}" if first else f"named on {known.seen_on}"
+        warnings.extend(_two_languages(slug, where, named))
     if warnings:
         merge.slug_warnings[slug] = warnings
+
+
+_LANGUAGES = {"en": "English", "es": "Spanish"}
+
+
+def _two_languages(slug: str, where: str, entries: list[Placed]) -> list[str]:
+    return [f"product/{slug} ({where}) is also product/{t.product}: {entry.facts.source} "
+            f"gives {t.name!r} as the latter's {_LANGUAGES.get(t.language, t.language)} "
+            "name (an entry's IRI comes from its English name where a source gives it, "
+            "else from the name its page shows: its pages in two languages make two "
+            "products)"
+            for entry in entries for t in entry.facts.translations if t.slug == slug]
 
 
 def _conflict(slug: str, known: _Seen | None, seen: _Seen) -> list[str]:

@@ -81,7 +81,7 @@ def _live(cache: ImportCache, slugs: set[str], merged: Merge, kept: dict[str, tu
     for entry in added:
         if entry.facts.slug in entries:
             entries[entry.facts.slug].append(entry)
-        for slug in dict.fromkeys(m.slug for m in entry.facts.mentions):
+        for slug in entry.facts.named:
             if slug in mentioners:
                 mentioners[slug].append(entry)
     return entries, mentioners
