@@ -240,6 +240,45 @@ def test_header_problems_name_the_header_line(tmp_path):
     ]
 
 
+def test_header_values_of_the_wrong_kind_are_problems_not_tracebacks(tmp_path):
+    """An audit's findings: an impossible date in the header was PyYAML's ValueError, and
+    `extension_definitions: 5` a TypeError, from `mappings check` and from the build; an
+    unknown key (a misspelt slot) and a YAML-only value passed without a word."""
+    header = HEADER.replace("#curie_map:", "#mapping_date: 2026-13-45\n#mapping_set_versoin: 1"
+                            "\n#extension_definitions: 5\n#curie_map:")
+    path = tmp_path / "chebi.sssom.tsv"
+    path.write_text(header + COLUMNS)
+    _, problems = read_and_check([path])
+    assert lines_of(problems) == [
+        (3, "mapping_date '2026-13-45': expected a date as YYYY-MM-DD"),
+        (4, "unknown metadata key 'mapping_set_versoin' (not an SSSOM mapping set slot, nor "
+            "declared in extension_definitions)"),
+        (5, "extension_definitions must be a list of mappings, each with a slot_name"),
+    ]
+    path.write_text(HEADER.replace("#curie_map:", "#comment: !!binary aGVsbG8=\n#curie_map:")
+                    + COLUMNS)
+    _, problems = read_and_check([path])
+    assert lines_of(problems) == [
+        (3, "comment: a YAML bytes is not an SSSOM value (text, number, list or mapping)")]
+    path.write_text(HEADER.replace("#curie_map:", "#mapping_date: 2026-01-05\n#curie_map:")
+                    + COLUMNS)
+    ms, problems = read_and_check([path])
+    assert problems == [] and ms[0].metadata["mapping_date"] == "2026-01-05"
+    result = lactgraph("mappings", "check", str(path.parent))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_comment_line_among_the_rows_is_named_as_such(tmp_path):
+    ms = _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "product:ginger\tskos:closeMatch\t\tCHEBI:3\tsemapv:LexicalMatching\t",
+        "# reviewed up to here",
+        "product:mint\tskos:closeMatch\t\tCHEBI:4\tsemapv:LexicalMatching\t"])
+    assert [m.subject_id for m in ms.mappings] == ["product:ginger", "product:mint"]
+    assert lines_of(check_mapping_sets([ms])) == [
+        (10, "a comment line after the column header row (SSSOM/TSV has comment lines only "
+             "in the metadata block above it)")]
+
+
 def test_a_missing_column_header_row_is_named_as_such(tmp_path):
     """The first mapping row was read as the column names: 'column(s) named twice: '
     (its empty cells), naming no column (an audit's finding)."""
@@ -291,6 +330,21 @@ def test_conflicts_across_accepted_sets_are_reported(tmp_path):
     ]
 
 
+def test_two_subjects_exactly_matching_one_object_are_a_conflict(tmp_path):
+    """n:1 exact matches said, with schema:sameAs, that two products were one (an audit's
+    finding); close matches may share an object."""
+    first = _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "product:ibuprofen\tskos:exactMatch\t\tCHEBI:5855\tsemapv:LexicalMatching\t",
+        "product:ginger\tskos:closeMatch\t\tCHEBI:3\tsemapv:LexicalMatching\t",
+        "product:mint\tskos:closeMatch\t\tCHEBI:3\tsemapv:LexicalMatching\t"])
+    second = _accepted_set(tmp_path / "more" / "chebi.sssom.tsv", [
+        "product:paracetamol\tskos:exactMatch\t\tCHEBI:5855\tsemapv:LexicalMatching\t"])
+    assert [str(p) for p in check_mapping_sets([first, second])] == [
+        f"{second.path}:9: CHEBI:5855 is the exact match of two subjects: product:ibuprofen "
+        f"({first.path}:9) and product:paracetamol (an exact match says they are one; "
+        "skos:closeMatch says they are alike)"]
+
+
 def test_a_mapping_accepted_in_two_files_and_a_reference_as_a_concept_are_reported(
         tmp_path):
     first = _accepted_set(tmp_path / "chebi.sssom.tsv", [
@@ -320,6 +374,9 @@ def test_subjects_must_be_products_or_references_of_the_graph(tmp_path):
         (11, "subject_id 'paracetamol' is not a CURIE (prefix:identifier)"),
         (11, "subject_id 'paracetamol' is not a lactgraph product or reference"),
         (12, "object_id '46195' is not a CURIE (prefix:identifier)"),
+        (11, f"CHEBI:46195 is the exact match of two subjects: product:paracetamol "
+             f"({ms.path}:9) and paracetamol (an exact match says they are one; "
+             "skos:closeMatch says they are alike)"),
         (10, "subject product:aspirin is not a product or reference of the graph")]
 
 

@@ -24,7 +24,7 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -48,6 +48,19 @@ JUSTIFICATIONS = frozenset(f"semapv:{name}" for name in (
 ))
 
 REQUIRED_METADATA = ("mapping_set_id", "license", "curie_map")
+# The mapping set slots of the SSSOM schema (1.1): what a header may set, besides the
+# extensions it declares.
+METADATA = frozenset((
+    "sssom_version", "curie_map", "mapping_set_id", "mapping_set_version",
+    "mapping_set_source", "mapping_set_title", "mapping_set_description",
+    "mapping_set_confidence", "creator_id", "creator_label", "license", "subject_type",
+    "subject_source", "subject_source_version", "object_type", "object_source",
+    "object_source_version", "predicate_type", "mapping_provider", "cardinality_scope",
+    "mapping_tool", "mapping_tool_id", "mapping_tool_version", "mapping_date",
+    "publication_date", "subject_match_field", "object_match_field", "subject_preprocessing",
+    "object_preprocessing", "similarity_measure", "see_also", "issue_tracker", "other",
+    "comment", "extension_definitions",
+))
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 # The mapping slots of the SSSOM schema, in its order (the order we write columns in).
 COLUMNS = (
@@ -187,8 +200,7 @@ class MappingSet:
 
     def header_line(self, key: str) -> int | None:
         """The line of a header key (for messages), or None if absent."""
-        pattern = re.compile(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:")
-        return next((n for n, text in enumerate(self.header, 1) if pattern.match(text)), None)
+        return _key_line(self.header, key)
 
 
 class MappingsInvalid(LactgraphError):
@@ -203,19 +215,35 @@ class MappingsInvalid(LactgraphError):
 # -- reading -------------------------------------------------------------------------------
 
 def _plain(value: Any) -> Any:
-    """YAML dates as ISO text, so that a round trip writes what was read."""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
+    """A header's value as SSSOM's JSON-like types; TypeError for a YAML-only type (an
+    explicit `!!binary`, `!!set` or `!!timestamp`)."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    return value
+    if value is None or isinstance(value, str | int | float):  # (bool is an int)
+        return value
+    raise TypeError(f"a YAML {type(value).__name__} is not an SSSOM value (text, number, "
+                    "list or mapping)")
+
+
+def _key_line(header: list[str], key: str) -> int | None:
+    """The line of a header key (for messages), or None if absent."""
+    pattern = re.compile(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:")
+    return next((n for n, text in enumerate(header, 1) if pattern.match(text)), None)
 
 
 class _UniqueKeys(yaml.SafeLoader):
     """YAML keys are unique (YAML 1.2, 3.2.1.1); PyYAML keeps the last of two silently, so
-    that a second `license` or `curie_map` replaced the first without a word."""
+    that a second `license` or `curie_map` replaced the first without a word.
+
+    Dates stay text, as in the columns: PyYAML's own reading of `2026-13-45` is a
+    ValueError, and of `2026-01-05` a date to write back as it was."""
+
+    yaml_implicit_resolvers: ClassVar[dict] = {
+        first: [(tag, pattern) for tag, pattern in resolvers
+                if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[object] = set()
@@ -238,11 +266,20 @@ def _metadata(header: list[str], path: str) -> dict[str, Any]:
         problem = getattr(error, "problem", None) or str(error)
         raise SourceError(path, mark.line + 1 if mark else 1,
                           f"the header is not YAML: {problem}") from None
+    except ValueError as error:  # an explicit !!timestamp that is no date
+        raise SourceError(path, 1, f"the header is not YAML: {error}") from None
     if metadata is None:
         return {}
     if not isinstance(metadata, dict):
         raise SourceError(path, 1, "the header must be a YAML mapping of metadata keys")
-    return _plain(metadata)
+    plain = {}
+    for key, value in metadata.items():
+        try:
+            plain[str(key)] = _plain(value)
+        except TypeError as error:
+            raise SourceError(path, _key_line(header, str(key)) or 1, f"{key}: {error}"
+                              ) from None
+    return plain
 
 
 def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
@@ -290,6 +327,11 @@ def parse_mapping_set(text: str, path: Path | None = None) -> MappingSet:
         line = columns_line + consumed
         consumed = reader.line_num
         if not any(cell.strip() for cell in cells):
+            continue
+        if cells[0].startswith("#"):
+            mapping_set.problems.append(mapping_set.where(
+                line, "a comment line after the column header row (SSSOM/TSV has comment "
+                      "lines only in the metadata block above it)"))
             continue
         if len(cells) != len(columns):
             mapping_set.problems.append(mapping_set.where(
@@ -399,6 +441,16 @@ def _check_metadata(ms: MappingSet) -> Iterator[SourceError]:
             yield ms.where(ms.header_line(key), problem)
     if "curie_map" in ms.metadata and not isinstance(ms.metadata["curie_map"], dict):
         yield ms.where(ms.header_line("curie_map"), "curie_map must map prefixes to IRIs")
+    definitions = ms.metadata.get("extension_definitions")
+    if definitions is not None and _extensions(ms) is None:
+        yield ms.where(ms.header_line("extension_definitions"), "extension_definitions must "
+                       "be a list of mappings, each with a slot_name")
+    unknown = [key for key in ms.metadata if key not in METADATA
+               and key not in (_extensions(ms) or ())]
+    for key in unknown:
+        yield ms.where(ms.header_line(key), f"unknown metadata key {key!r} (not an SSSOM "
+                                            "mapping set slot, nor declared in "
+                                            "extension_definitions)")
     committed = prefixes.prefix_map()
     for prefix, namespace in ms.curie_map.items():
         expected = committed.get(prefix)
@@ -410,14 +462,21 @@ def _check_metadata(ms: MappingSet) -> Iterator[SourceError]:
                            f"the committed prefix map says {expected!r}")
 
 
+def _extensions(ms: MappingSet) -> set[str] | None:
+    """The slot names the header declares, or None if extension_definitions is malformed."""
+    definitions = ms.metadata.get("extension_definitions") or []
+    if not isinstance(definitions, list) or not all(
+            isinstance(d, dict) and isinstance(d.get("slot_name"), str) for d in definitions):
+        return None
+    return {d["slot_name"] for d in definitions}
+
+
 def _check_columns(ms: MappingSet) -> Iterator[SourceError]:
     line = len(ms.header) + 1
     missing = [c for c in REQUIRED_COLUMNS if c not in ms.columns]
     if missing:
         yield ms.where(line, f"missing required column(s): {', '.join(missing)}")
-    extensions = {d.get("slot_name") for d in ms.metadata.get("extension_definitions") or []
-                  if isinstance(d, dict)}
-    unknown = [c for c in ms.columns if c not in COLUMNS and c not in extensions]
+    unknown = [c for c in ms.columns if c not in COLUMNS and c not in (_extensions(ms) or ())]
     if unknown:
         yield ms.where(line, f"unknown column(s): {', '.join(unknown)} (not SSSOM slots, "
                              "nor declared in extension_definitions)")
@@ -547,11 +606,13 @@ def check_mapping_set(ms: MappingSet) -> list[SourceError]:
 def check_conflicts(accepted: Iterable[MappingSet]) -> list[SourceError]:
     """Contradictions across the accepted sets.
 
-    One subject mapped exactly to two objects of one target; a triple both accepted and
-    rejected (a Not row).
+    One subject mapped exactly to two objects of one target, or two subjects to one
+    object (skos:exactMatch is transitive, and is published as schema:sameAs: the two
+    would be said to be one); a triple both accepted and rejected (a Not row).
     """
     problems: list[SourceError] = []
     exact: dict[tuple[str, str], tuple[MappingSet, Mapping]] = {}
+    exact_of: dict[str, tuple[MappingSet, Mapping]] = {}  # object -> its first subject
     decided: dict[tuple[str, str, str], dict[bool, tuple[MappingSet, Mapping]]] = {}
     for ms in accepted:
         for mapping in ms.mappings:
@@ -575,6 +636,13 @@ def check_conflicts(accepted: Iterable[MappingSet]) -> list[SourceError]:
                     f"{mapping.subject_id} has two exact matches in {target.title}: "
                     f"{first[1].object_id} ({first[0].path}:{first[1].line}) and "
                     f"{mapping.object_id}")))
+            first = exact_of.setdefault(mapping.object_id, (ms, mapping))
+            if first[1].subject_id != mapping.subject_id:
+                problems.append(ms.where(mapping.line, (
+                    f"{mapping.object_id} is the exact match of two subjects: "
+                    f"{first[1].subject_id} ({first[0].path}:{first[1].line}) and "
+                    f"{mapping.subject_id} (an exact match says they are one; "
+                    "skos:closeMatch says they are alike)")))
     return problems
 
 
