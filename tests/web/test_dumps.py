@@ -133,6 +133,29 @@ def test_dumps_answer_conditional_requests(dumps_server):
     manifest = download(dumps_server, MANIFEST)
     assert [json.loads(line)["sha256"] for line in manifest.text.splitlines()][1] == hashlib.sha256(
         first.content).hexdigest()
+
+
+def test_dumps_evaluate_preconditions_and_ranges_as_rfc_9110_says(dumps_server):
+    """Werkzeug's send_file answered `If-Match: *` with 412 carrying the whole dump, any
+    range it could not serve with 416, and a range for a weak If-Range (an audit's
+    findings)."""
+    first = download(dumps_server, NT_DUMP)
+    url, etag = f"{dumps_server.url}dumps/{NT_DUMP}", first.headers["ETag"]
+
+    def get(**headers: str) -> requests.Response:
+        return requests.get(url, headers=headers, timeout=10)
+
+    assert get(**{"If-Match": "*"}).content == first.content
+    refused = get(**{"If-Match": '"x"'})
+    assert refused.status_code == 412 and len(refused.content) < 200
+    assert get(**{"If-Unmodified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"}).status_code == 412
+    part = get(Range="bytes=0-9")
+    assert (part.status_code, part.content) == (206, first.content[:10])
+    assert get(Range="bytes=0-9", **{"If-Range": etag}).status_code == 206
+    for headers in ({"Range": "items=0-1"}, {"Range": "bytes=0-1,5-6"},  # 14.2: ignored
+                    {"Range": "bytes=0-9", "If-Range": f"W/{etag}"}):  # 13.1.5: false
+        whole = get(**headers)
+        assert (whole.status_code, whole.content) == (200, first.content), headers
     assert requests.get(f"{dumps_server.url}dumps/nothing.nt.gz", timeout=10).status_code == 404
     assert requests.get(f"{dumps_server.url}dumps/..%2Flactgraph.ttl",
                         timeout=10).status_code == 404

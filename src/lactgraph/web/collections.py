@@ -30,7 +30,6 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from rdflib import Literal
-from werkzeug.http import is_resource_modified
 
 from .. import __version__
 from ..rdfio import to_rdflib
@@ -52,6 +51,7 @@ from .listing import (
     select_page,
 )
 from .negotiation import HTML, JSON_LD, Format
+from .preconditions import conditional
 from .renderers import DOCUMENT_FORMATS
 
 blueprint = Blueprint("collections", __name__)
@@ -216,10 +216,7 @@ def _respond(fmt: Format, etag: str, body: Callable[[], str],
     Last-Modified is when the served data changed: a page shows its members' names and
     levels, and which members there are, none of which their update dates tell."""
     modified = site().store.modified()
-    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
-        response = Response(status=304)
-    else:
-        response = Response(body(), content_type=fmt.content_type)
+    response = conditional(etag, modified) or Response(body(), content_type=fmt.content_type)
     response.set_etag(etag)
     if modified:
         response.last_modified = modified

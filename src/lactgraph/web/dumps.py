@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, send_file
+from flask import Blueprint, Response, abort, redirect, render_template
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from ..dumps import FOLDER, MANIFEST, DumpInfo, read_manifest
@@ -28,6 +28,7 @@ from ..vocab import PREFIXES
 from . import urls
 from .context import site
 from .entities import document_response, negotiated, not_acceptable
+from .preconditions import file_tag, send_conditional
 from .renderers import DOCUMENT_FORMATS
 
 blueprint = Blueprint("dumps", __name__)
@@ -83,8 +84,8 @@ def dump(name: str) -> Response:
     folder = dumps_dir()
     if name == MANIFEST and (folder / MANIFEST).is_file():
         path = folder / MANIFEST
-        return send_file(path, mimetype="application/jsonl", conditional=True, etag=True,
-                         last_modified=_modified(path), max_age=3600)
+        return send_conditional(path, file_tag(path), _modified(path),
+                                mimetype="application/jsonl", max_age=3600)
     info = next((info for info in available() if info.file == name), None)
     if info is None:
         abort(404)
@@ -92,9 +93,8 @@ def dump(name: str) -> Response:
     mimetype = info.compression or info.media_type
     if info.compression is None:
         mimetype += "; charset=utf-8"
-    response = send_file(path, mimetype=mimetype, conditional=True, etag=info.sha256,
-                         last_modified=_modified(path), max_age=3600,
-                         download_name=info.file)
+    response = send_conditional(path, info.sha256, _modified(path), mimetype=mimetype,
+                                max_age=3600, download_name=info.file)
     response.headers["Content-Disposition"] = f'attachment; filename="{info.file}"'
     return response
 

@@ -22,7 +22,6 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph
-from werkzeug.http import is_resource_modified
 
 from .. import __version__
 from ..iris import ENTITY_KINDS
@@ -40,6 +39,7 @@ from .negotiation import (
     requested_format,
 )
 from .negotiation import not_acceptable as not_acceptable_text
+from .preconditions import conditional
 from .renderers import DOCUMENT_FORMATS, RDF_DOCUMENT_FORMATS, Target, render
 
 blueprint = Blueprint("entities", __name__)
@@ -118,9 +118,9 @@ def _etag(version: str, iri: str, fmt: Format) -> str:
 def _holds(etag: str) -> bool:
     """Whether the client names this very document in If-None-Match (weak comparison, RFC
     9110 13.1.2; not `*`, which asks whether the entity exists at all). The ETag names the
-    store version, the origin, the entity, the format and the software, so a match is
-    answered 304 without describing the entity: a harvester revalidating its copies costs
-    no store reads, in whichever worker it lands."""
+    store version, the origin, the entity, the format and the software, so the request's
+    preconditions are decided without describing the entity: a harvester revalidating its
+    copies costs no store reads, in whichever worker it lands."""
     tags = request.if_none_match
     return not tags.star_tag and tags.contains_weak(etag)
 
@@ -150,9 +150,9 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
         # not on JSON-LD: the JSON-LD 1.1 API (9.4.1) reads an alternate link only on other
         # media types, and PyLD's loader (3.3) fails on any response with several of them
         headers["Link"] = _alternates(iri, formats, current=fmt)
-    if _holds(etag):  # nothing read: the ETag names the store version
+    if _holds(etag) and (early := conditional(etag, store.modified())):  # nothing read
         metrics().documents.labels("revalidated").inc()
-        return _validated(Response(status=304, headers=headers), etag)
+        return _validated(early, etag, headers=headers)
     cache = documents()
     kept = cache.get(etag)
     metrics().documents.labels("miss" if kept is None else "hit").inc()
@@ -162,8 +162,8 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
     # When the served data last changed, not the entry's dcterms:modified: a document
     # also carries its neighbours' names and levels, which a rebuild may change alone.
     modified = kept.modified if kept is not None else store.modified()
-    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
-        return _validated(Response(status=304, headers=headers), etag, modified)
+    if early := conditional(etag, modified):
+        return _validated(early, etag, modified, headers)
     if kept is None:
         body = html(iri, graph) if fmt is HTML else rdf_document(graph, fmt, iri)
         kept = Rendered(body.encode("utf-8"), modified)
@@ -171,13 +171,14 @@ def document_response(iri: str, extension: str, load: Callable[[], Graph | None]
             return Response(kept.body, content_type=fmt.content_type,
                             headers={**headers, "Cache-Control": "no-store"})
         cache.put(etag, kept)
-    return _validated(Response(kept.body, headers=headers, content_type=fmt.content_type),
-                      etag, modified)
+    return _validated(Response(kept.body, content_type=fmt.content_type), etag, modified,
+                      headers)
 
 
-def _validated(response: Response, etag: str, modified: datetime | None = None
-               ) -> Response:
-    """The response with its validators (RFC 9110 8.8)."""
+def _validated(response: Response, etag: str, modified: datetime | None = None,
+               headers: dict[str, str] | None = None) -> Response:
+    """The response with its validators (RFC 9110 8.8) and headers."""
+    response.headers.update(headers or {})
     response.set_etag(etag)
     response.last_modified = modified
     return response

@@ -11,14 +11,18 @@ links into the endpoint would run queries, not read pages) and names the sitemap
 
 from __future__ import annotations
 
+import hashlib
 import math
+from datetime import datetime
 from urllib.parse import urlparse
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 
 from . import urls
+from .context import site
 from .listing import every_item
+from .preconditions import conditional
 
 blueprint = Blueprint("sitemap", __name__)
 
@@ -64,18 +68,21 @@ def sitemap_index(count: int) -> str:
     return "\n".join([*lines, "</sitemapindex>"]) + "\n"
 
 
-def _conditional(body: str, content_type: str) -> Response:
-    """A small generated text with an ETag of its bytes (304 when unchanged)."""
-    response = Response(body, content_type=content_type)
-    response.add_etag()
-    return response.make_conditional(request)
+def _conditional(body: str, content_type: str, modified: datetime | None = None) -> Response:
+    """A small generated text with an ETag of its bytes (304 when unchanged), and when
+    what it lists last changed, where it lists the store's entities."""
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    response = conditional(etag, modified) or Response(body, content_type=content_type)
+    response.set_etag(etag)
+    response.last_modified = modified
+    return response
 
 
 @blueprint.get("/sitemap.xml")
 def sitemap() -> Response:
     parts = chunks(entries())
     body = urlset(parts[0]) if len(parts) == 1 else sitemap_index(len(parts))
-    return _conditional(body, "application/xml; charset=utf-8")
+    return _conditional(body, "application/xml; charset=utf-8", site().store.modified())
 
 
 @blueprint.get("/sitemap-<int:number>.xml")
@@ -83,7 +90,8 @@ def sitemap_part(number: int) -> Response:
     parts = chunks(entries())
     if len(parts) == 1 or not 1 <= number <= len(parts):
         abort(404)
-    return _conditional(urlset(parts[number - 1]), "application/xml; charset=utf-8")
+    return _conditional(urlset(parts[number - 1]), "application/xml; charset=utf-8",
+                        site().store.modified())
 
 
 @blueprint.get("/robots.txt")
