@@ -167,6 +167,12 @@ def test_protocol_default_graph_replaces_the_union(server):
     both = requests.get(endpoint(server), timeout=30, params=[
         ("query", ALTERNATIVES), ("default-graph-uri", products), ("default-graph-uri", levels)])
     assert len(rows(both)) == 2
+    # a graph given twice is in the merge once (SPARQL 1.1 Query 13.2.1): each answer once
+    twice = requests.get(endpoint(server), timeout=30, params=[
+        ("query", PRODUCT_NAMES), ("default-graph-uri", products),
+        ("default-graph-uri", products), ("named-graph-uri", levels),
+        ("named-graph-uri", levels)])
+    assert [r[0] for r in rows(twice)] == SEED_PRODUCTS
 
 
 def test_protocol_named_graphs(server):

@@ -287,9 +287,11 @@ def declares_dataset(query: str) -> bool:
 
 
 def graph_names(iris: tuple[str, ...], parameter: str) -> list[ox.NamedNode]:
-    """The protocol's graph names as IRIs; SyntaxError naming the parameter if one is not."""
+    """The protocol's graph names as IRIs, each once; SyntaxError naming the parameter if
+    one is not. (The default graph is the merge of its graphs, SPARQL 1.1 Query 13.2.1:
+    pyoxigraph's union of a graph named twice gave every answer twice.)"""
     try:
-        return [ox.NamedNode(iri) for iri in iris]
+        return [ox.NamedNode(iri) for iri in dict.fromkeys(iris)]
     except ValueError as error:
         raise SyntaxError(f"{parameter}: not an IRI ({error})") from None
 
