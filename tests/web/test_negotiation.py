@@ -47,6 +47,9 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;
     ("application/json", SPARQL_JSON),  # an alias of SPARQL JSON
     ("text/tsv", TSV),
     ("*/*, text/csv;q=0", SPARQL_JSON),  # q=0: never CSV
+    # the format's own type refused: not sent for an alias the client accepts
+    ("application/sparql-results+json;q=0, application/json, text/csv;q=0.1", CSV),
+    ("application/json;q=0, application/sparql-results+json", SPARQL_JSON),
     (BROWSER, HTML),
     ("application/sparql-results+json;charset=utf-8", SPARQL_JSON),
 ])
@@ -75,8 +78,13 @@ def test_junk_accept_headers_count_as_absent(junk):
     assert choose_format(junk, RESULTS) is SPARQL_JSON
 
 
-def test_a_malformed_q_value_counts_as_1():
-    assert choose_format("text/csv;q=abc;;, application/sparql-results+json;q=0.9",
+@pytest.mark.parametrize("weight", ["abc", "-1", "1.5", "0.1234", ""])
+def test_a_weight_outside_the_grammar_makes_its_range_malformed(weight):
+    """mimeparse reads such a weight as 1: `text/csv;q=-1` won over JSON at 0.1 (an
+    audit's finding). RFC 9110 12.4.2's qvalue is 0 to 1 with three decimals at most."""
+    assert choose_format(f"text/csv;q={weight}, application/sparql-results+json;q=0.1",
+                         RESULTS) is SPARQL_JSON
+    assert choose_format("text/csv;Q=0.500, application/sparql-results+json;q=0.1",
                          RESULTS) is CSV
 
 
@@ -161,6 +169,8 @@ def test_negotiation_over_http(server, query, accept, expected):
 
 @pytest.mark.parametrize(("query", "accept"), [
     (SELECT, "text/turtle"), (CONSTRUCT, "text/csv"), (None, "text/csv"), (SELECT, "*/*;q=0"),
+    (SELECT, "application/sparql-results+json;q=0, application/json"),
+    (SELECT, "application/sparql-results+xml;q=0, application/xml"),
 ])
 def test_406_over_http(server, query, accept):
     assert _media_type(server, query, accept) == (406, "text/plain")

@@ -11,7 +11,11 @@ what mimeparse leaves out and Werkzeug's `best_match` gets wrong for linked-data
   matter for matching (`application/ld+json; profile="...#compacted"` is JSON-LD);
 - a malformed media range is ignored, and a header with nothing usable counts as absent
   (`*/*`), as RFC 9110 §12.5.1 allows: a junk header never causes an error;
-- `q=0` means "not acceptable", so `*/*, text/csv;q=0` never gets CSV.
+- `q=0` means "not acceptable", so `*/*, text/csv;q=0` never gets CSV; a format whose own
+  media type the client refuses is not sent for an alias it accepts (the answer would
+  carry the refused type: `application/sparql-results+json;q=0, application/json`);
+- a weight outside the RFC's grammar (`q=-1`, `q=abc`) makes its range malformed
+  (mimeparse reads it as 1).
 
 API::
 
@@ -30,6 +34,7 @@ API::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -112,11 +117,16 @@ RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 BOOLEAN_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML)
 
 
+_WEIGHT = re.compile(r";\s*q\s*=\s*([^;]*)", re.IGNORECASE)
+_QVALUE = re.compile(r"0(\.\d{0,3})?|1(\.0{0,3})?")  # RFC 9110 12.4.2
+
+
 def _media_ranges(accept: str | None) -> list[tuple[str, str, dict[str, str]]]:
     """The parseable ranges of an Accept header, type and subtype in lower case."""
     ranges = []
     for item in (accept or "").split(","):
-        if not item.strip():
+        weight = _WEIGHT.search(item)
+        if not item.strip() or (weight and not _QVALUE.fullmatch(weight.group(1).strip())):
             continue
         try:
             kind, subtype, params = mimeparse.parse_media_range(item)
@@ -143,11 +153,20 @@ def choose(accept: str | None, offers: Sequence[str]) -> str | None:
     return best
 
 
+def _refused(media_type: str, ranges: list[tuple[str, str, dict[str, str]]]) -> bool:
+    """Whether the range that best matches the media type weighs it 0 (a match at all:
+    fitness -1 is none)."""
+    quality, fitness = mimeparse.quality_and_fitness_parsed(media_type, ranges)
+    return quality == 0 and fitness >= 0
+
+
 def choose_format(accept: str | None, formats: Sequence[Format]) -> Format | None:
     """The format the client prefers among formats (most preferred first), or None."""
-    by_type = {media_type: fmt for fmt in formats for media_type in fmt.media_types}
-    chosen = choose(accept, [fmt.media_type for fmt in formats]
-                    + [t for fmt in formats for t in fmt.also])
+    ranges = _media_ranges(accept)
+    offered = [fmt for fmt in formats if not _refused(fmt.media_type, ranges)]
+    by_type = {media_type: fmt for fmt in offered for media_type in fmt.media_types}
+    chosen = choose(accept, [fmt.media_type for fmt in offered]
+                    + [t for fmt in offered for t in fmt.also])
     return by_type.get(chosen) if chosen else None
 
 
