@@ -182,8 +182,11 @@ def test_unknown_entities_are_404_in_the_clients_language(server):
                           headers={"Accept": "text/turtle"}, timeout=10)
     assert turtle.status_code == 404
     assert turtle.headers["Content-Type"].startswith("text/plain")
+    for negotiated in (html, turtle):  # a cache may keep a 404 (RFC 9110 12.5.5)
+        assert negotiated.headers["Vary"] == "Accept"
     document = requests.get(server.url + "product/no-such-thing.ttl", timeout=10)
     assert document.status_code == 404 and "Traceback" not in document.text
+    assert "Vary" not in document.headers  # the extension chose: the same for every Accept
     assert requests.get(server.url + "product/mesotherapy.pdf", timeout=10).status_code == 404
 
 

@@ -456,9 +456,12 @@ def test_protocol_errors(server):
     _assert_plain_error(not_an_iri, 400)  # the request's fault, not the query's
     assert "default-graph-uri: not an IRI" in not_an_iri.text
     assert "malformed" not in not_an_iri.text
-    method = requests.put(url, data={"query": "ASK {}"}, timeout=10)
-    _assert_plain_error(method, 405)
-    assert {"GET", "POST"} <= {m.strip() for m in method.headers["Allow"].split(",")}
+    for method in ("PUT", "DELETE", "PATCH", "TRACE"):  # Allow: what is supported (10.2.1)
+        refused = requests.request(method, url, data={"query": "ASK {}"}, timeout=10)
+        assert refused.status_code == 405, method
+        assert {m.strip() for m in refused.headers["Allow"].split(",")} == {
+            "GET", "HEAD", "POST", "OPTIONS"}, method
+    _assert_plain_error(requests.put(url, data={"query": "ASK {}"}, timeout=10), 405)
 
 
 def _count_triples(server) -> int:

@@ -59,13 +59,20 @@ def not_found(message: str, html: bool | None = None) -> Response:
 def client_error(status: int, title: str, message: str, html: bool | None = None
                  ) -> Response:
     """An error in the client's language: an HTML page for browsers, a plain line
-    otherwise."""
-    if html is None:
+    otherwise (chosen by Accept where html is None: then `Vary: Accept`, as a cache may
+    keep a 404, RFC 9111 4.2.2)."""
+    negotiated = html is None
+    if negotiated:
         html = _wants_html()
     if html:
         body = render_template("error.html", status=status, title=title, message=message)
-        return Response(body, status, content_type="text/html; charset=utf-8")
-    return Response(f"{title}: {message}\n", status, content_type="text/plain; charset=utf-8")
+        response = Response(body, status, content_type="text/html; charset=utf-8")
+    else:
+        response = Response(f"{title}: {message}\n", status,
+                            content_type="text/plain; charset=utf-8")
+    if negotiated:
+        response.vary.add("Accept")
+    return response
 
 
 def not_acceptable(formats: tuple[Format, ...]) -> Response:
@@ -93,7 +100,9 @@ def see_other(iri: str, exists: bool, formats: tuple[Format, ...] = DOCUMENT_FOR
     if fmt is None:
         return not_acceptable(formats)
     if not exists:
-        return not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
+        missing = not_found(f"{urls.url(iri)} is not in this graph", html=fmt is HTML)
+        missing.vary.add("Accept")  # as the 303 would
+        return missing
     response = Response(status=303)
     response.headers["Location"] = urls.document(iri, fmt.extension)
     response.headers["Vary"] = "Accept"

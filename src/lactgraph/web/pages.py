@@ -276,11 +276,16 @@ def page_not_found(error: Exception) -> Response:
     return not_found(f"nothing at {request.path}")
 
 
+# Methods a route takes only to refuse them in its own words (the SPARQL endpoint's 405):
+# the server changes nothing, so no route supports them.
+_REFUSED_METHODS = frozenset(("PUT", "DELETE", "PATCH"))
+
+
 @blueprint.app_errorhandler(405)
 def method_not_allowed(error: MethodNotAllowed) -> Response:
     from .entities import client_error
 
-    allowed = sorted(error.valid_methods or ())
+    allowed = sorted(set(error.valid_methods or ()) - _REFUSED_METHODS)  # RFC 9110 10.2.1
     response = client_error(405, "Method not allowed",
                             f"{request.method} {request.path}: use {', '.join(allowed)}")
     response.allow.update(allowed)
