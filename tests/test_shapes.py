@@ -335,3 +335,15 @@ def test_hand_written_minimal_entry_gives_two_warnings(inference):
         (f"{product}#citation-en-1", str(C4O.denotes)),
     ]
     assert conforms
+
+
+@pytest.mark.parametrize("inference", MODES)
+def test_a_language_tag_in_capitals_is_a_language_tag(inference):
+    """BCP 47 tags are case-insensitive: "EN"^^xsd:language was a violation (an audit's
+    finding); a tag of another form still is."""
+    graph = sample_graph()
+    graph.set((CITATION, DCTERMS.language, Literal("EN", datatype=XSD.language)))
+    assert violations(validate(graph, inference)[1]) == []
+    graph.set((CITATION, DCTERMS.language, Literal("english!", datatype=XSD.language)))
+    assert [(f.focus, f.path) for f in violations(validate(graph, inference)[1])] == [
+        (CITATION, DCTERMS.language)]

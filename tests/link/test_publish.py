@@ -179,8 +179,10 @@ def test_shapes_reject_a_target_iri_of_the_wrong_form(our_graph):
     bad.add((paracetamol, SKOS.closeMatch, URIRef("http://id.nlm.nih.gov/mesh/X000082")))
     bad.add((paracetamol, SCHEMA.sameAs, URIRef("http://example.org/paracetamol")))
     bad.add((paracetamol, OWL.sameAs, WD.Q57055))
+    bad.add((paracetamol, OWL.sameAs, Literal(str(paracetamol))))  # the pattern alone took it
     bad.add((REFERENCE, SKOS.exactMatch, CHEBI["46195"]))
     assert _violations(bad) == {
+        ("paracetamol", str(paracetamol)),
         ("paracetamol", str(CHEBI.abc)),
         ("paracetamol", "http://id.nlm.nih.gov/mesh/X000082"),
         ("paracetamol", "http://example.org/paracetamol"),

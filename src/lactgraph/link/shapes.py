@@ -40,6 +40,7 @@ def _no_owl_same_as(base: str) -> str:
     return (f"    sh:property [\n"
             f"        sh:path owl:sameAs ;\n"
             f'        sh:name "same as (OWL)" ;\n'
+            f"        sh:nodeKind sh:IRI ;\n"
             f"        sh:pattern {_literal('^' + regex_escape(base))} ;\n"
             f'        sh:message "Never owl:sameAs to an IRI outside the graph: use '
             f'skos:exactMatch (and schema:sameAs)."@en ;\n'
