@@ -159,9 +159,9 @@ def test_validate_a_broken_turtle_file_names_its_line(tmp_path):
 
 
 @pytest.mark.parametrize("cells", [["a"], ["a", "b"], ["a", "b", "c"]])
-def test_validate_a_list_in_a_loop_is_a_clear_error(tmp_path, cells):
-    """pyshacl stops on an RDF list that comes back to itself (a traceback once): the
-    list is named, with what holds it, and nothing else is said."""
+def test_validate_a_list_in_a_loop_is_a_violation(tmp_path, cells):
+    """pyshacl stopped on an RDF list that comes back to itself (a traceback once); the
+    build's engine, which `validate` runs, reports it as the ill-formed list it is."""
     project = scratch_project(tmp_path)
     loop = "".join(f"_:{cell} rdf:first <urn:x:m> ; rdf:rest _:{cells[(i + 1) % len(cells)]} .\n"
                    for i, cell in enumerate(cells))
@@ -170,8 +170,53 @@ def test_validate_a_list_in_a_loop_is_a_clear_error(tmp_path, cells):
         "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
         "<https://w3id.org/lactgraph/product/x> a lg:Product ; lg:bibliography _:a .\n" + loop)
     result = run_lactgraph("validate", "loop.ttl", cwd=project)
-    assert_clean_error(result, "comes back to itself through rdf:rest")
-    assert result.stdout == ""
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "  product:x lg:bibliography = _:" in result.stdout
+    assert "A product has at most one bibliography, a well-formed RDF list." in result.stdout
+
+
+ILL_TYPED = """@prefix lg: <https://w3id.org/lactgraph/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/lactgraph/product/x> a lg:Product ;
+    dcterms:created "2019-01-01T10:00:00Z"^^xsd:date ;
+    lg:noAlternativesApplicable "yes"^^xsd:boolean .
+<https://w3id.org/lactgraph/reference/r> a <http://purl.org/spar/fabio/JournalArticle> ;
+    dcterms:issued "20x3"^^xsd:gYear .
+"""
+
+
+def test_validate_names_ill_typed_literals_as_the_file_writes_them(tmp_path):
+    """An audit's findings: pyshacl over rdflib missed an xsd:gYear of "20x3" and an
+    xsd:date with a time (rdflib's lenient parse), and named "yes"^^xsd:boolean "false",
+    with a traceback from rdflib for each. validate now runs the build's engine."""
+    project = scratch_project(tmp_path)
+    (project / "bad.ttl").write_text(ILL_TYPED)
+    result = run_lactgraph("validate", "bad.ttl", cwd=project)
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    for written in ('product:x dcterms:created = "2019-01-01T10:00:00Z"^^xsd:date',
+                    'product:x lg:noAlternativesApplicable = "yes"^^xsd:boolean',
+                    'reference:r dcterms:issued = "20x3"^^xsd:gYear'):
+        assert f"  {written}\n" in result.stdout, result.stdout
+
+
+def test_validate_falls_back_to_pyshacl_for_shapes_the_build_cannot_compile(tmp_path):
+    """A closed shape (sh:closed) is not compiled to SPARQL: pyshacl checks, and its
+    refusal of an RDF list in a loop stays a clear error."""
+    project = scratch_project(tmp_path)
+    with (project / "shapes" / "lactgraph.ttl").open("a") as shapes:
+        shapes.write("\n<urn:x:closed> a sh:NodeShape ; sh:targetNode <urn:x:a> ; "
+                     "sh:closed true .\n")
+    (project / "bad.ttl").write_text(TWO_RISK_LEVELS + "\n<urn:x:a> <urn:x:p> 1 .\n")
+    result = run_lactgraph("validate", "bad.ttl", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "product:x lg:riskLevel" in result.stdout and "<urn:x:a> <urn:x:p>" in result.stdout
+    (project / "loop.ttl").write_text(
+        "@prefix lg: <https://w3id.org/lactgraph/ontology#> .\n"
+        "<https://w3id.org/lactgraph/product/x> lg:bibliography _:a .\n"
+        "_:a <http://www.w3.org/1999/02/22-rdf-syntax-ns#rest> _:a .\n")
+    assert_clean_error(run_lactgraph("validate", "loop.ttl", cwd=project),
+                       "comes back to itself through rdf:rest")
 
 
 def test_validate_a_missing_file(tmp_path):

@@ -124,17 +124,13 @@ def _in(project: Path, path: Path) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .rdfio import read_graph, some_rdf_paths
-    from .validate import format_json, format_text, load_rules, validate_graph
+    from .file_validation import validate_files
+    from .rdfio import read_graph
+    from .validate import format_json, format_text
 
     settings = _settings(args)
-    paths = some_rdf_paths(args.paths)
-    shapes, ontology = load_rules(settings.shapes_path, settings.ontology_path)
-    graph = read_graph(paths)
-    if not len(graph):  # it would conform, with nothing checked
-        raise SourceError(", ".join(map(str, paths)), None, "no RDF triples to validate (the "
-                          "source's JSON export is not JSON-LD: `lactgraph build` reads it)")
-    report = validate_graph(graph, shapes, ontology)
+    report = validate_files(args.paths, read_graph([settings.shapes_path]),
+                            settings.ontology_path)
     print(format_json(report) if args.format == "json" else format_text(report), end="")
     return EXIT_OK if report.conforms else EXIT_FAILED
 

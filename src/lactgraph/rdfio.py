@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from xml.parsers import expat
 
@@ -41,8 +41,11 @@ MAX_XML_DEPTH = 256  # elements inside each other in an RDF/XML file
 _CHUNK = 2**20
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """An Oxigraph term as the equivalent rdflib term."""
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal, as_written: bool = False
+              ) -> Node:
+    """An Oxigraph term as the equivalent rdflib term; as_written: a typed literal keeps
+    its lexical form, where rdflib would write its value's canonical one (a report names
+    `"yes"^^xsd:boolean` as the file has it, not as "false")."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -51,7 +54,8 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
         return Literal(term.value, lang=term.language)
     if term.datatype.value == _XSD_STRING:  # a simple literal, as rdflib parsers make it
         return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return Literal(term.value, datatype=URIRef(term.datatype.value),
+                   normalize=False if as_written else None)
 
 
 def rdf_paths(paths: Iterable[Path]) -> list[Path]:
@@ -120,9 +124,10 @@ def _parse_error(path: Path, error: SyntaxError) -> SourceError:
     return SourceError(str(path), error.lineno, message)
 
 
-def read_graph(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
-    """Parse RDF files into one rdflib graph (blank nodes kept apart per file)."""
-    graph = Graph() if graph is None else graph
+def read_quads(paths: Iterable[Path]) -> Iterator[ox.Quad]:
+    """The statements of RDF files (of their files' every graph; blank nodes kept apart per
+    file), each file refused with a precise error where it is too big, not well-formed
+    or not RDF."""
     limit = max_rdf_bytes()
     for path in rdf_paths(paths):
         refuse_big_file(path, limit)
@@ -131,15 +136,19 @@ def read_graph(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
             with path.open("rb") as file:
                 if file.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
                     file.seek(0)  # Oxigraph's Turtle and N-Triples parsers reject a BOM
-                quads = ox.parse(file, format=RDF_SUFFIXES[path.suffix],
-                                 rename_blank_nodes=True)
-                for quad in quads:
-                    graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
-                               to_rdflib(quad.object)))
+                yield from ox.parse(file, format=RDF_SUFFIXES[path.suffix],
+                                    rename_blank_nodes=True)
         except SyntaxError as error:
             raise _parse_error(path, error) from None
         except UnicodeDecodeError as error:
             raise SourceError(str(path), None, f"not UTF-8 ({error.reason})") from None
+
+
+def read_graph(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
+    """Parse RDF files into one rdflib graph."""
+    graph = Graph() if graph is None else graph
+    for quad in read_quads(paths):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
 
 

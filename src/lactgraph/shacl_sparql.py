@@ -608,7 +608,7 @@ def _finding(check: Check, row: ox.QuerySolution, writer: FindingWriter
         severity=check.severity,
         focus=writer.term(to_rdflib(this)) or "",
         path=check.path,
-        value=writer.term(to_rdflib(value)) if value is not None else None,
+        value=writer.term(to_rdflib(value, as_written=True)) if value is not None else None,
         message=check.message,
         shape=check.shape,
         component=check.component,

@@ -187,16 +187,27 @@ def format_text(report: Report) -> str:
         groups[finding.severity].append(finding)
     lines = []
     for severity in sorted(groups, key=lambda s: SEVERITIES.index(s) if s in SEVERITIES else 9):
-        found = groups[severity]
-        lines.append(f"{severity}s ({len(found)}):")
-        for f in found:
+        # one block per value and message: a value may fail several constraints of one
+        # property shape that share its message ("abc" as a decimal from 0 to 1)
+        blocks: dict[str, list[str]] = defaultdict(list)
+        for f in groups[severity]:
             where = f.focus + (f" {f.path}" if f.path else "")
             value = f" = {f.value}" if f.value else ""
-            lines.append(f"  {where}{value}\n    {f.message}")
+            blocks[f"  {where}{value}\n    {f.message}"].append(_constraint(f.component))
+        lines.append(f"{severity}s ({len(groups[severity])}):")
+        for block, constraints in blocks.items():
+            lines.append(block + (f" (failed {len(constraints)} constraints: "
+                                  f"{', '.join(constraints)})" if len(constraints) > 1 else ""))
     verdict = "Conforms" if report.conforms else "Does not conform"
     lines.append(f"{verdict}: {len(report.violations)} violation(s), "
                  f"{len(report.findings) - len(report.violations)} other finding(s).")
     return "\n".join(lines) + "\n"
+
+
+def _constraint(component: str | None) -> str:
+    """sh:MinInclusiveConstraintComponent -> "minInclusive"."""
+    name = (component or "?").removesuffix("ConstraintComponent")
+    return name[:1].lower() + name[1:]
 
 
 def format_json(report: Report) -> str:

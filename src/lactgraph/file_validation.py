@@ -1,0 +1,67 @@
+"""`lactgraph validate`: RDF files checked with the build's own engine.
+
+The files are loaded into an in-memory Oxigraph store and checked by the shapes compiled
+to SPARQL (`shacl_sparql`), as the build checks its graph: the same findings as the build
+(literals read as written, not as rdflib normalises them: `"yes"^^xsd:boolean` is
+reported as "yes"), in seconds where pyshacl over an rdflib graph took minutes and
+gigabytes (4 minutes and 3.6 GB for a graph of 5,000 products; hours, and more memory
+than the machine has, at 50,000). Shapes the compiler does not translate are checked by
+pyshacl, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .errors import SourceError
+from .rdfio import read_graph, read_quads, some_rdf_paths
+from .shacl_sparql import StoreValidator, Unsupported
+from .validate import Report, report_of, validate_graph
+
+# Where the files and the ontology go in the store; the checks read the union of both,
+# as pyshacl reads the data with the ontology mixed in.
+_DATA = ox.NamedNode("urn:x-lactgraph:validate:data")
+_ONTOLOGY = ox.NamedNode("urn:x-lactgraph:validate:ontology")
+
+
+def validate_files(paths: Sequence[Path], shapes: Graph, ontology: Path) -> Report:
+    """The report of the RDF files (or folders of them) named, against the shapes with
+    the ontology; SourceError naming the files where they hold no triple (an empty file
+    would conform, with nothing checked)."""
+    files = some_rdf_paths(paths)
+    store = ox.Store()
+    for graph, found in ((_DATA, files), (_ONTOLOGY, [ontology])):
+        store.extend(ox.Quad(quad.subject, quad.predicate, quad.object, graph)
+                     for quad in read_quads(found))
+    if not any(True for _ in store.quads_for_pattern(None, None, None, _DATA)):
+        raise SourceError(", ".join(map(str, paths)), None, "no RDF triples to validate (the "
+                          "source's JSON export is not JSON-LD: `lactgraph build` reads it)")
+    with _rdflib_quiet():
+        try:
+            validator = StoreValidator(shapes)
+        except Unsupported:
+            return validate_graph(read_graph(files), shapes, read_graph([ontology]))
+        return report_of(finding for _, finding in
+                         validator.validate(store, [_DATA.value, _ONTOLOGY.value]))
+
+
+@contextmanager
+def _rdflib_quiet() -> Iterator[None]:
+    """rdflib logs a traceback, and warns, for every ill-typed literal it reads (a value
+    of a finding): the report names each one already."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"rdflib\.")
+            yield
+    finally:
+        logger.setLevel(level)
