@@ -43,13 +43,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal
+import pyoxigraph as ox
+from rdflib import Literal
 from rdflib.namespace import XSD
 
 from .config import PASSWORD_VARIABLE, PUSH_BATCH_SIZE, Settings, settings_from_env
 from .errors import LactgraphError
 from .iris import IriScheme
-from .rdfio import rdf_paths, read_graph
+from .rdfio import rdf_paths, read_quads
 from .sparql_client import Server, SparqlClient
 from .store.remote import DCTERMS, dataset_graphs, version_graph
 
@@ -78,28 +79,39 @@ def dataset_parts(settings: Settings, data_graph: str | None = None) -> list[Par
             Part(ontology, (settings.ontology_path,)), Part(shapes, (settings.shapes_path,))]
 
 
-def batches(graph: Graph, size: int) -> Iterator[list[tuple]]:
-    """The triples in batches of about size; the triples of connected blank nodes always
-    share a batch (one such group larger than size makes a batch of its own)."""
-    parent: dict[BNode, BNode] = {}
+def read_part(part: Part) -> ox.Store:
+    """The merge of a part's files, in memory (Oxigraph's: a graph of 50,000 products in
+    rdflib took more memory than the machine has), in its default graph."""
+    store = ox.Store()
+    store.extend(ox.Quad(quad.subject, quad.predicate, quad.object)
+                 for quad in read_quads(part.files))
+    return store
 
-    def root(node: BNode) -> BNode:
+
+def batches(store: ox.Store, size: int) -> Iterator[list[ox.Quad]]:
+    """The store's triples in batches of about size; the triples of connected blank nodes
+    always share a batch (one such group larger than size makes a batch of its own)."""
+    parent: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def root(node: ox.BlankNode) -> ox.BlankNode:
         while parent.get(node, node) != node:
             parent[node] = parent.get(parent[node], parent[node])
             node = parent[node]
         return node
 
-    for s, _, o in graph:
-        if isinstance(s, BNode) and isinstance(o, BNode) and root(s) != root(o):
+    for quad in store:
+        s, o = quad.subject, quad.object
+        if isinstance(s, ox.BlankNode) and isinstance(o, ox.BlankNode) and root(s) != root(o):
             parent[root(s)] = root(o)
-    groups: dict[BNode, list[tuple]] = defaultdict(list)
-    batch: list[tuple] = []
-    for triple in graph:
-        node = next((t for t in (triple[0], triple[2]) if isinstance(t, BNode)), None)
+    groups: dict[ox.BlankNode, list[ox.Quad]] = defaultdict(list)
+    batch: list[ox.Quad] = []
+    for quad in store:
+        node = next((t for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)),
+                    None)
         if node is None:
-            batch.append(triple)
+            batch.append(quad)
         else:
-            groups[root(node)].append(triple)
+            groups[root(node)].append(quad)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -112,10 +124,22 @@ def batches(graph: Graph, size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
-def insert_update(graph: str, triples: list[tuple]) -> str:
-    """SPARQL Update adding triples to a graph (terms written by rdflib's n3())."""
-    lines = "\n".join(" ".join(term.n3() for term in triple) + " ." for triple in triples)
+def insert_update(graph: str, quads: list[ox.Quad]) -> str:
+    """SPARQL Update adding triples to a graph (terms written as N-Triples writes them,
+    which SPARQL reads alike)."""
+    lines = "\n".join(f"{q.subject} {q.predicate} {_object(q.object)} ." for q in quads)
     return f"INSERT {{ GRAPH <{graph}> {{\n{lines}\n}} }} WHERE {{}}"
+
+
+_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+
+
+def _object(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    """An integral decimal with its '.0': Oxigraph keeps a decimal's value ("1.0" reads
+    back "1"), and Virtuoso reads "1"^^xsd:decimal in an update as an integer."""
+    if isinstance(term, ox.Literal) and term.datatype == _DECIMAL and "." not in term.value:
+        return str(ox.Literal(f"{term.value}.0", datatype=_DECIMAL))
+    return str(term)
 
 
 @dataclass
@@ -133,11 +157,12 @@ class Stop:
             raise KeyboardInterrupt
 
 
-def _load(http: SparqlClient, staging: str, graph: Graph, batch_size: int, say: Say,
+def _load(http: SparqlClient, staging: str, graph: ox.Store, batch_size: int, say: Say,
           stop: Stop) -> None:
     started = time.monotonic()
     if http.server.graph_store:
-        http.put(http.server.graph_store, staging, graph.serialize(format="nt", encoding="utf-8"))
+        http.put(http.server.graph_store, staging,
+                 graph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
         how = "one Graph Store PUT"
     else:
         sent = number = 0
@@ -187,7 +212,7 @@ def push(parts: Sequence[Part], server: Server, batch_size: int = PUSH_BATCH_SIZ
         raise LactgraphError(f"two parts go into the same graph: {', '.join(targets)}")
     if batch_size < 1:
         raise LactgraphError(f"--batch-size {batch_size}: expected at least 1")
-    graphs = [(part, read_graph(part.files)) for part in parts]
+    graphs = [(part, read_part(part)) for part in parts]
     http, token = SparqlClient(server), uuid.uuid4().hex[:12]
     _drop_leftovers(http, targets, say)
     moves: dict[str, str | None] = {}

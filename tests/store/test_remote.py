@@ -152,9 +152,12 @@ def test_batches_keep_the_triples_of_connected_blank_nodes_together():
     graph.add((URIRef("urn:x"), RDFS.seeAlso, head))
     for n in range(25):
         graph.add((URIRef(f"urn:s{n}"), RDFS.label, Literal(n)))
-    sent = list(batches(graph, 7))
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    sent = list(batches(store, 7))
     assert sum(len(batch) for batch in sent) == len(graph)
-    list_batches = [batch for batch in sent if any(isinstance(t[0], BNode) for t in batch)]
+    list_batches = [batch for batch in sent
+                    if any(isinstance(q.subject, ox.BlankNode) for q in batch)]
     assert len(list_batches) == 1 and len(list_batches[0]) >= 21
     assert all(len(batch) <= 7 for batch in sent if batch not in list_batches)
 
