@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from xml.parsers import expat
 
@@ -144,11 +144,16 @@ def read_quads(paths: Iterable[Path]) -> Iterator[ox.Quad]:
             raise SourceError(str(path), None, f"not UTF-8 ({error.reason})") from None
 
 
-def read_graph(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
-    """Parse RDF files into one rdflib graph."""
+def read_graph(paths: Iterable[Path], graph: Graph | None = None,
+               predicates: Collection[str] | None = None) -> Graph:
+    """Parse RDF files into one rdflib graph; predicates: only the triples of these (a
+    command reading a few facts of a large graph: rdflib holds every triple it keeps, at
+    about 1.5 KB each)."""
     graph = Graph() if graph is None else graph
     for quad in read_quads(paths):
-        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        if predicates is None or quad.predicate.value in predicates:
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
+                       to_rdflib(quad.object)))
     return graph
 
 

@@ -223,3 +223,17 @@ def test_link_command_writes_candidates_and_reports_errors_in_one_line(wikidata,
                            "--graph", str(OUR_GRAPH), *args)
         assert failed.returncode == 1
         assert failed.stderr.strip() == message
+
+
+def test_the_subjects_read_from_their_predicates_alone_are_those_of_the_whole_graph():
+    """The linker and `mappings check` read only the predicates they use (a graph of
+    50,000 products in rdflib needs more memory than the machine has)."""
+    from lactgraph.link.subjects import graph_subjects, subject_predicates, subjects_from_graph
+    from lactgraph.rdfio import read_graph
+
+    whole = read_graph([OUR_GRAPH])
+    kept = read_graph([OUR_GRAPH], predicates=subject_predicates())
+    assert len(kept) < len(whole) / 2
+    assert subjects_from_graph(kept) == subjects_from_graph(whole)
+    assert graph_subjects(kept) == graph_subjects(whole)
+    assert any(s.names and s.identifiers for s in subjects_from_graph(whole))

@@ -44,9 +44,11 @@ def cmd_mappings_check(args: argparse.Namespace) -> int:
     subjects = None
     if args.graph:
         from ..rdfio import read_graph, some_rdf_paths
-        from .subjects import graph_subjects
+        from .subjects import graph_subjects, subject_predicates
 
-        subjects = graph_subjects(read_graph(some_rdf_paths([args.graph])), settings.base)
+        subjects = graph_subjects(read_graph(some_rdf_paths([args.graph]),
+                                             predicates=subject_predicates(settings.base)),
+                                  settings.base)
     sets, problems = read_and_check(args.paths, subjects, settings.base)
     if problems:
         raise MappingsInvalid(problems)

@@ -58,7 +58,15 @@ from .sssom import (
     used_curies,
     write_mapping_set,
 )
-from .subjects import PREF_LABEL, PRODUCT, REFERENCE, Name, Subject, subjects_from_graph
+from .subjects import (
+    PREF_LABEL,
+    PRODUCT,
+    REFERENCE,
+    Name,
+    Subject,
+    subject_predicates,
+    subjects_from_graph,
+)
 from .targets import EXACT_MATCH, TARGETS, Target
 
 NARROW_MATCH = "skos:narrowMatch"
@@ -399,7 +407,8 @@ def link_candidates(target_name: str, client: SparqlClient, graph_dir: Path, out
                     batch_size: int = 100, on: date | None = None) -> LinkRun:
     """Propose candidates for one target and write them to `output` (SSSOM/TSV)."""
     target = TARGETS[target_name]
-    subjects = subjects_from_graph(read_graph(some_rdf_paths([graph_dir])), base)
+    subjects = subjects_from_graph(read_graph(some_rdf_paths([graph_dir]),
+                                              predicates=subject_predicates(base)), base)
     linker = Linker(client, batch_size)
     decisions = Decisions.read(mappings_dir, target)
     if target.name == "wikidata":

@@ -114,6 +114,16 @@ def _reference(graph: Graph, node: URIRef, curie: str) -> Subject:
                                      for p in sorted(pmids) if p.isdigit()))
 
 
+def subject_predicates(base: str | None = None) -> frozenset[str]:
+    """The predicates `subjects_from_graph` reads (and `graph_subjects`: rdf:type), so that
+    a large graph is read without its commentaries, lists and citations."""
+    iris = IriScheme(base or prefixes.default_base())
+    return frozenset(str(p) for p in (
+        RDF.type, SKOS.prefLabel, URIRef(iris.term("aliasOf")), URIRef(iris.term("otherWritingOf")),
+        BIBO.pmid, FABIO.hasPubMedId,
+        URIRef(prefixes.vocabulary_prefixes()["dcterms"] + "title")))
+
+
 def subjects_from_graph(graph: Graph, base: str | None = None) -> list[Subject]:
     """Every product, and every reference with a PMID, sorted by CURIE."""
     iris = IriScheme(base or prefixes.default_base())
