@@ -33,10 +33,12 @@ HEADER = """\
 #  CHEBI: http://purl.obolibrary.org/obo/CHEBI_
 #  product: https://w3id.org/lactgraph/product/
 #  semapv: https://w3id.org/semapv/vocab/
-#  skos: http://www.w3.org/2004/02/skos/core#
+#  orcid: https://orcid.org/
 """
 COLUMNS = "subject_id\tpredicate_id\tpredicate_modifier\tobject_id\tmapping_justification\t" \
           "confidence\n"
+REVIEWER = "orcid:0000-0002-1825-0097"
+REVIEWED_COLUMNS = COLUMNS.replace("\n", "\treviewer_id\n")
 
 
 def lines_of(problems) -> list[tuple[int | None, str]]:
@@ -107,9 +109,10 @@ def test_each_problem_of_a_file_names_its_line(tmp_path):
         "product:i\tskos:exactMatch\tCHEBI:6",
         "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\t0.9",
     ]
+    rows = [row if row.count("\t") < 5 else f"{row}\t{REVIEWER}" for row in rows]
     path = tmp_path / "chebi.sssom.tsv"
     path.write_text(HEADER.replace("#license: https://creativecommons.org/licenses/by-nc-sa/"
-                                   "4.0/\n", "") + COLUMNS + "\n".join(rows) + "\n")
+                                   "4.0/\n", "") + REVIEWED_COLUMNS + "\n".join(rows) + "\n")
     _, problems = read_and_check([path])
     assert all(p.path == str(path) for p in problems)
     assert lines_of(problems) == [
@@ -130,7 +133,7 @@ def test_each_problem_of_a_file_names_its_line(tmp_path):
         (15, "empty mapping_justification (required)"),
         (15, "subject_id 'group:h': prefix 'group' is not declared in the header's curie_map"),
         (15, "subject_id 'group:h' is not a lactgraph product or reference"),
-        (16, "3 cells where the header row names 6 columns"),
+        (16, "3 cells where the header row names 7 columns"),
         (17, "the same mapping as line 8"),
     ]
 
@@ -139,10 +142,12 @@ def test_what_spreadsheets_and_editors_write_is_read_with_the_lines_an_editor_sh
     """A byte-order mark made every line a problem (52 for a two-row file); a blank line
     before the column row, or a U+2028 in a label, shifted or split rows."""
     path = tmp_path / "chebi.sssom.tsv"
-    columns = COLUMNS.replace("confidence\n", "object_label\n")
+    columns = COLUMNS.replace("confidence\n", "object_label\treviewer_id\n")
     path.write_text("\ufeff" + HEADER + "\n" + columns
-                    + "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\tx\u2028y\n"
-                    + "product:b\tskos:exactMatch\t\tCHEBI:2\tsemapv:Bogus\t\n", "utf-8")
+                    + "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\tx\u2028y\t"
+                    + f"{REVIEWER}\n"
+                    + f"product:b\tskos:exactMatch\t\tCHEBI:2\tsemapv:Bogus\t\t{REVIEWER}\n",
+                    "utf-8")
     ms = read_mapping_set(path)
     assert [m.values.get("object_label") for m in ms.mappings] == ["x\u2028y", None]
     assert lines_of(check_mapping_sets([ms])) == [
@@ -171,11 +176,11 @@ def test_typed_slots_as_a_spreadsheet_rewrites_them_are_problems(tmp_path):
     path.write_text(HEADER.replace("#license:", "#mapping_date: 02/01/2025\n#license:")
                     + "subject_id\tpredicate_id\tobject_id\tmapping_justification\t"
                       "mapping_date\tconfidence\tsimilarity_score\tsubject_type\t"
-                      "mapping_cardinality\n"
+                      "mapping_cardinality\treviewer_id\n"
                     + "product:a\tskos:exactMatch\tCHEBI:1\tsemapv:LexicalMatching\t"
-                      "2025-02-30\t0,9\t7\tClass\tone-to-one\n"
+                      f"2025-02-30\t0,9\t7\tClass\tone-to-one\t{REVIEWER}\n"
                     + "product:b\tskos:exactMatch\tCHEBI:2\tsemapv:LexicalMatching\t"
-                      "2025-01-02\t0.9\t0.5\towl class\t1:1\n")
+                      f"2025-01-02\t0.9\t0.5\towl class\t1:1\t{REVIEWER}\n")
     _, problems = read_and_check([path])
     assert lines_of(problems) == [
         (2, "mapping_date '02/01/2025': expected a date as YYYY-MM-DD"),
@@ -207,8 +212,9 @@ def test_an_accepted_set_is_one_targets_and_names_its_own_iri(tmp_path):
         "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:ManualMappingCuration\t"])
     copied = tmp_path / "copied" / "chebi.sssom.tsv"
     copied.parent.mkdir()
-    copied.write_text(HEADER.replace("mappings/chebi", "mappings/candidates/chebi") + COLUMNS
-                      + "product:b\tskos:exactMatch\t\tCHEBI:2\tsemapv:LexicalMatching\t\n")
+    copied.write_text(HEADER.replace("mappings/chebi", "mappings/candidates/chebi")
+                      + REVIEWED_COLUMNS + "product:b\tskos:exactMatch\t\tCHEBI:2\t"
+                      f"semapv:LexicalMatching\t\t{REVIEWER}\n")
     assert [str(p) for p in check_mapping_sets([manual, read_mapping_set(copied)])] == [
         f"{manual.path}: an accepted mapping set is one target's: name the file "
         "<target>.sssom.tsv, the target one of wikidata, chebi, atc, mesh, drugbank, rxnorm, "
@@ -303,9 +309,13 @@ def test_a_file_that_is_not_sssom_is_one_problem_among_others(tmp_path):
         "expected ',' or ']', but got '<stream end>'"]
 
 
-def _accepted_set(path: Path, rows: list[str]) -> MappingSet:
+def _accepted_set(path: Path, rows: list[str], reviewed: bool = True) -> MappingSet:
+    """A set of the rows (COLUMNS' cells), each reviewed by REVIEWER unless told not."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEADER + COLUMNS + "\n".join(rows) + "\n")
+    columns = REVIEWED_COLUMNS if reviewed else COLUMNS
+    if reviewed:
+        rows = [row if row.startswith("#") else f"{row}\t{REVIEWER}" for row in rows]
+    path.write_text(HEADER + columns + "\n".join(rows) + "\n")
     return read_mapping_set(path)
 
 
@@ -328,6 +338,31 @@ def test_conflicts_across_accepted_sets_are_reported(tmp_path):
         f"{second.path}:9: product:ginger skos:closeMatch CHEBI:3 is both accepted and "
         f"rejected (see {first.path}:11)",
     ]
+
+
+def test_an_accepted_mapping_names_its_reviewer_or_its_author(tmp_path):
+    """A candidate row moved into an accepted set without review (the README's step: add
+    your ORCID in reviewer_id) was published as a link (an audit's finding). A mapping
+    made by hand names its author; a candidates file is not checked for either."""
+    accepted = _accepted_set(tmp_path / "chebi.sssom.tsv", [
+        "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching\t0.5",
+        "product:b\tskos:closeMatch\t\tCHEBI:2\tsemapv:ManualMappingCuration\t"],
+        reviewed=False)
+    candidates = _accepted_set(tmp_path / "candidates" / "chebi.sssom.tsv", [
+        "product:c\tskos:exactMatch\t\tCHEBI:3\tsemapv:LexicalMatching\t0.5"],
+        reviewed=False)
+    expected = ("an accepted mapping names who reviewed it (reviewer_id), or, made by hand "
+                "(semapv:ManualMappingCuration), who made it (author_id): a candidate copied "
+                "without review would be published")
+    assert lines_of(check_mapping_sets([accepted, candidates])) == [(9, expected), (10, expected)]
+    authored = tmp_path / "authored" / "chebi.sssom.tsv"
+    authored.parent.mkdir()
+    authored.write_text(HEADER + COLUMNS.replace("\n", "\tauthor_id\n")
+                        + "product:b\tskos:closeMatch\t\tCHEBI:2\tsemapv:ManualMappingCuration"
+                        f"\t\t{REVIEWER}\n"
+                        + "product:a\tskos:exactMatch\t\tCHEBI:1\tsemapv:LexicalMatching"
+                        f"\t0.5\t{REVIEWER}\n")
+    assert lines_of(check_mapping_sets([read_mapping_set(authored)])) == [(10, expected)]
 
 
 def test_two_subjects_exactly_matching_one_object_are_a_conflict(tmp_path):

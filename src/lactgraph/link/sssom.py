@@ -48,6 +48,7 @@ JUSTIFICATIONS = frozenset(f"semapv:{name}" for name in (
 ))
 
 REQUIRED_METADATA = ("mapping_set_id", "license", "curie_map")
+MANUAL = "semapv:ManualMappingCuration"
 # The mapping set slots of the SSSOM schema (1.1): what a header may set, besides the
 # extensions it declares.
 METADATA = frozenset((
@@ -581,6 +582,13 @@ def _check_accepted(ms: MappingSet) -> Iterator[SourceError]:
     if ms.name not in TARGETS:
         yield ms.where(None, f"an accepted mapping set is one target's: name the file "
                              f"<target>{SUFFIX}, the target one of {', '.join(TARGETS)}")
+    for mapping in ms.mappings:
+        made_by_hand = mapping.justification == MANUAL
+        if not mapping.get("reviewer_id") and not (made_by_hand and mapping.get("author_id")):
+            yield ms.where(mapping.line, (
+                "an accepted mapping names who reviewed it (reviewer_id), or, made by hand "
+                f"({MANUAL}), who made it (author_id): a candidate copied without review "
+                "would be published"))
     set_id = str(ms.metadata.get("mapping_set_id") or "")
     if set_id and not set_id.endswith(f"/mappings/{ms.path.name}"):
         yield ms.where(ms.header_line("mapping_set_id"), (
