@@ -241,8 +241,10 @@ def _accept_a_mapping(project: Path, page: str) -> None:
         "#  semapv: https://w3id.org/semapv/vocab/\n"
         "#  skos: http://www.w3.org/2004/02/skos/core#\n"
         "#  wikidata: http://www.wikidata.org/entity/\n"
-        "subject_id\tpredicate_id\tobject_id\tmapping_justification\n"
-        f"product:{slug}\tskos:exactMatch\twikidata:Q186969\tsemapv:ManualMappingCuration\n",
+        "#  orcid: https://orcid.org/\n"
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\tauthor_id\n"
+        f"product:{slug}\tskos:exactMatch\twikidata:Q186969\tsemapv:ManualMappingCuration\t"
+        "orcid:0000-0002-1825-0097\n",
         "utf-8")
 
 
