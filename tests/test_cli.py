@@ -219,6 +219,30 @@ def test_validate_falls_back_to_pyshacl_for_shapes_the_build_cannot_compile(tmp_
                        "comes back to itself through rdf:rest")
 
 
+def test_validate_a_built_graph_folder_checks_its_store(tmp_path):
+    """What the build points to for its warnings: checked in the build's store (every core,
+    nothing parsed), with the very report the files give; a store out of date with its
+    files is not used."""
+    project = scratch_project(tmp_path)
+    assert run_lactgraph("build", "--no-dumps", cwd=project).returncode == 0
+    folder = run_lactgraph("validate", "--format", "json", "graph", cwd=project)
+    files = run_lactgraph("validate", "--format", "json", *sorted(
+        str(path.relative_to(project)) for path in (project / "graph").glob("*.ttl")),
+        cwd=project)
+    assert folder.returncode == files.returncode == 0, folder.stderr + files.stderr
+    assert folder.stdout == files.stdout and json.loads(folder.stdout)["findings"]
+    # the store is what is read: a file garbled behind its stamp (size, time, inode)
+    turtle = project / "graph" / "lactgraph.ttl"
+    stamp = turtle.stat()
+    with turtle.open("r+b") as file:
+        file.write(b"@@@")
+    os.utime(turtle, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert run_lactgraph("validate", "--format", "json", "graph", cwd=project
+                         ).stdout == folder.stdout
+    os.utime(turtle)  # now the store is out of date: the files are read
+    assert_clean_error(run_lactgraph("validate", "graph", cwd=project), "lactgraph.ttl:1")
+
+
 def test_validate_a_missing_file(tmp_path):
     result = run_lactgraph("validate", "missing.ttl", cwd=scratch_project(tmp_path))
     assert_clean_error(result, "missing.ttl", "file not found")

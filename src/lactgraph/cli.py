@@ -130,7 +130,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     report = validate_files(args.paths, read_graph([settings.shapes_path]),
-                            settings.ontology_path)
+                            settings.ontology_path, settings)
     print(format_json(report) if args.format == "json" else format_text(report), end="")
     return EXIT_OK if report.conforms else EXIT_FAILED
 
