@@ -52,6 +52,18 @@ def test_a_stub_is_the_node_its_mention_links_to_even_when_translated():
     assert (target, LG.riskLevel, None) in graph
 
 
+def test_an_english_name_that_is_another_products_spanish_one_is_no_duplicate():
+    """Two export records: one's English name is the other's Spanish one. Both IRIs come
+    from English names, so neither is the other under a Spanish name (a review's finding:
+    a warning said so); a Spanish page of that name would be."""
+    records = [Product({"en": "Foxifenaco", "es": "Foxifenaco"}, "a.jsonl", level=0),
+               Product({"en": "Foxifenac", "es": "Foxifenaco"}, "b.jsonl", level=1)]
+    assert merge_products(records).warnings == []
+    page = Product({"es": "Foxifenaco"}, "foxifenaco.txt", level=1)
+    assert [w.split(":")[0] for w in merge_products([records[1], page]).warnings] == [
+        "product/foxifenaco (imported from foxifenaco.txt) is also product/foxifenac"]
+
+
 # --- a change re-decides the slugs it touches, and gives what deciding all of them gives
 
 SLUGS = ["a", "b", "c", "d", "e", ""]  # "" is a name of punctuation only
@@ -62,8 +74,9 @@ def entries(draw: st.DrawFn) -> list[EntryFacts]:
     count = draw(st.integers(0, 8))
     found = []
     for i in range(count):
-        mentions = tuple(
-            Mention(slug, {"en": slug.upper() or "***"}, draw(st.sampled_from([None, 0, 1, 2])))
+        mentions = tuple(  # named in the entry's language: English, or not
+            Mention(slug, {draw(st.sampled_from(["en", "es"])): slug.upper() or "***"},
+                    draw(st.sampled_from([None, 0, 1, 2])))
             for slug in draw(st.lists(st.sampled_from(SLUGS), max_size=4)))
         slug = draw(st.sampled_from(SLUGS))
         named = [slug, *(m.slug for m in mentions)]
@@ -77,7 +90,7 @@ def entries(draw: st.DrawFn) -> list[EntryFacts]:
             slug, draw(st.sampled_from(["x.json", f"{i}.txt"])),
             draw(st.sampled_from([None, 0, 3])),
             draw(st.sampled_from([None, date(2020, 1, 1), date(2024, 5, 1)])), mentions,
-            translations=translations))
+            translations=translations, english=draw(st.booleans())))
     return found
 
 

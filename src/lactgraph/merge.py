@@ -63,6 +63,7 @@ class EntryFacts:
     warnings: tuple[str, ...] = ()  # the reader's own, about the entry
     source_line: int | None = None  # in a JSON Lines file
     translations: tuple[Translation, ...] = ()
+    english: bool = False  # the slug comes from an English name
 
     @property
     def named(self) -> tuple[str, ...]:
@@ -92,7 +93,8 @@ def entry_facts(product: Product) -> EntryFacts:
         for language, name in sorted(names.items())
         if named and slugify(name) not in ("", named)))
     return EntryFacts(slug, product.source_file, product.level, product.updated, mentions,
-                      tuple(product.warnings), product.source_line, translations)
+                      tuple(product.warnings), product.source_line, translations,
+                      "en" in product.names)
 
 
 @dataclass(frozen=True)
@@ -204,11 +206,13 @@ def _decide(merge: Merge, slug: str, entries: list[Placed], mentioners: list[Pla
                                     f"{first.facts.source}")
                         for entry in entries[1:])
     known = _Seen({}, first.facts.level, first.facts.source_file) if first else None
+    english = first.facts.english if first else False  # the slug's name is English
     warnings: list[str] = []
     named = [entry for entry in mentioners if entry.facts.slug]  # else not imported
     for entry in sorted(named, key=lambda entry: entry.recency):
         for mention in entry.facts.mentions:
             if mention.slug == slug:
+                english = english or (not first and next(iter(mention.names)) == "en")
                 seen = _Seen(mention.names, mention.level, entry.facts.source_file)
                 warnings.extend(_conflict(slug, known, seen))
                 if first is None:
@@ -217,7 +221,7 @@ def _decide(merge: Merge, slug: str, entries: list[Placed], mentioners: list[Pla
         merge.products[slug] = first.eid
     elif known is not None:
         merge.stubs[slug] = (slug, known.names, known.level)
-    if known is not None:
+    if known is not None and not english:  # an English name's IRI is the one it has
         where = f"imported from {first.facts.source}" if first else f"named on {known.seen_on}"
         warnings.extend(_two_languages(slug, where, named))
     if warnings:

@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import sys
 import time
@@ -132,12 +133,14 @@ def insert_update(graph: str, quads: list[ox.Quad]) -> str:
 
 
 _DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+_INTEGRAL = re.compile(r"[+-]?\d+")  # an ill-typed "abc" stays as it is
 
 
 def _object(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
     """An integral decimal with its '.0': Oxigraph keeps a decimal's value ("1.0" reads
     back "1"), and Virtuoso reads "1"^^xsd:decimal in an update as an integer."""
-    if isinstance(term, ox.Literal) and term.datatype == _DECIMAL and "." not in term.value:
+    if isinstance(term, ox.Literal) and term.datatype == _DECIMAL and _INTEGRAL.fullmatch(
+            term.value):
         return str(ox.Literal(f"{term.value}.0", datatype=_DECIMAL))
     return str(term)
 

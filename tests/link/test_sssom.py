@@ -266,8 +266,9 @@ def test_header_values_of_the_wrong_kind_are_problems_not_tracebacks(tmp_path):
     _, problems = read_and_check([path])
     assert lines_of(problems) == [
         (3, "comment: a YAML bytes is not an SSSOM value (text, number, list or mapping)")]
-    path.write_text(HEADER.replace("#curie_map:", "#mapping_date: 2026-01-05\n#curie_map:")
-                    + COLUMNS)
+    path.write_text(HEADER.replace("#curie_map:", "#mapping_date: 2026-01-05\n"
+                                   "#curation_rule_text: each row read twice\n#curie_map:")
+                    + COLUMNS)  # (curation_rule_text: an SSSOM slot a review found refused)
     ms, problems = read_and_check([path])
     assert problems == [] and ms[0].metadata["mapping_date"] == "2026-01-05"
     result = lactgraph("mappings", "check", str(path.parent))

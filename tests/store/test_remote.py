@@ -21,7 +21,7 @@ from lactgraph import cli
 from lactgraph.config import PUSH_BATCH_SIZE, Settings
 from lactgraph.errors import LactgraphError
 from lactgraph.iris import UrlMapper
-from lactgraph.push import Pushed, batches, dataset_parts, push
+from lactgraph.push import Pushed, batches, dataset_parts, insert_update, push
 from lactgraph.rdfio import read_graph
 from lactgraph.sparql_client import Server
 from lactgraph.store.querypool import (
@@ -160,6 +160,17 @@ def test_batches_keep_the_triples_of_connected_blank_nodes_together():
                     if any(isinstance(q.subject, ox.BlankNode) for q in batch)]
     assert len(list_batches) == 1 and len(list_batches[0]) >= 21
     assert all(len(batch) <= 7 for batch in sent if batch not in list_batches)
+
+
+def test_update_batches_write_an_integral_decimal_with_its_point():
+    """Virtuoso reads "1"^^xsd:decimal in an update as an integer, and Oxigraph gives a
+    decimal's value back ("1.0" reads "1"); an ill-typed one is sent as it is."""
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    quads = [ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"),
+                     ox.Literal(value, datatype=decimal)) for value in ("1", "-3", "0.5", "abc")]
+    text = insert_update("urn:g", quads)
+    for written in ('"1.0"^^', '"-3.0"^^', '"0.5"^^', '"abc"^^'):
+        assert written + "<http://www.w3.org/2001/XMLSchema#decimal> ." in text, written
 
 
 # --- push ------------------------------------------------------------------------------

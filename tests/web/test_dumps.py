@@ -148,6 +148,10 @@ def test_dumps_evaluate_preconditions_and_ranges_as_rfc_9110_says(dumps_server):
     assert get(**{"If-Match": "*"}).content == first.content
     refused = get(**{"If-Match": '"x"'})
     assert refused.status_code == 412 and len(refused.content) < 200
+    assert "Content-Disposition" not in refused.headers  # a message, not the file
+    for headers in ({"If-None-Match": etag, "Range": "bytes=0-9"},  # 13.2.2: 304 first
+                    {"If-Modified-Since": first.headers["Last-Modified"], "Range": "bytes=0-9"}):
+        assert get(**headers).status_code == 304, headers
     assert get(**{"If-Unmodified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"}).status_code == 412
     part = get(Range="bytes=0-9")
     assert (part.status_code, part.content) == (206, first.content[:10])

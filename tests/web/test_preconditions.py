@@ -43,3 +43,12 @@ def test_a_document_unknown_is_404_whatever_the_preconditions(server):
     for headers in ({"If-None-Match": "*"}, {"If-Match": "*"}, {"If-Match": '"x"'}):
         answer = _get(server, "product/no-such-product.ttl", **headers)
         assert answer.status_code == 404, headers
+
+
+def test_a_resource_without_a_date_ignores_the_date_conditions(server):
+    """robots.txt has no Last-Modified: every If-Modified-Since got a 304, and every 200 a
+    Last-Modified of now (a review's finding; RFC 9110 13.1.3)."""
+    answer = _get(server, "robots.txt", **{"If-Modified-Since": PAST})
+    assert answer.status_code == 200 and "Last-Modified" not in answer.headers
+    assert _get(server, "robots.txt", **{"If-Unmodified-Since": PAST}).status_code == 200
+

@@ -60,7 +60,7 @@ METADATA = frozenset((
     "mapping_tool", "mapping_tool_id", "mapping_tool_version", "mapping_date",
     "publication_date", "subject_match_field", "object_match_field", "subject_preprocessing",
     "object_preprocessing", "similarity_measure", "see_also", "issue_tracker", "other",
-    "comment", "extension_definitions",
+    "comment", "extension_definitions", "curation_rule", "curation_rule_text",
 ))
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 # The mapping slots of the SSSOM schema, in its order (the order we write columns in).

@@ -95,7 +95,8 @@ def dump(name: str) -> Response:
         mimetype += "; charset=utf-8"
     response = send_conditional(path, info.sha256, _modified(path), mimetype=mimetype,
                                 max_age=3600, download_name=info.file)
-    response.headers["Content-Disposition"] = f'attachment; filename="{info.file}"'
+    if response.status_code in (200, 206):  # not on a 412's message
+        response.headers["Content-Disposition"] = f'attachment; filename="{info.file}"'
     return response
 
 

@@ -14,8 +14,8 @@ what mimeparse leaves out and Werkzeug's `best_match` gets wrong for linked-data
 - `q=0` means "not acceptable", so `*/*, text/csv;q=0` never gets CSV; a format whose own
   media type the client refuses is not sent for an alias it accepts (the answer would
   carry the refused type: `application/sparql-results+json;q=0, application/json`);
-- a weight outside the RFC's grammar (`q=-1`, `q=abc`) makes its range malformed
-  (mimeparse reads it as 1).
+- a weight that is no number from 0 to 1 (`q=-1`, `q=abc`, `q=2`) makes its range
+  malformed (mimeparse reads it as 1); `q=.2` (Java's default header) is a weight.
 
 API::
 
@@ -118,7 +118,12 @@ BOOLEAN_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML)
 
 
 _WEIGHT = re.compile(r";\s*q\s*=\s*([^;]*)", re.IGNORECASE)
-_QVALUE = re.compile(r"0(\.\d{0,3})?|1(\.0{0,3})?")  # RFC 9110 12.4.2
+# A weight is a number from 0 to 1 (RFC 9110 12.4.2, read leniently: Java sends "q=.2")
+_NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")
+
+
+def _weight_ok(text: str) -> bool:
+    return bool(_NUMBER.fullmatch(text)) and float(text) <= 1
 
 
 def _media_ranges(accept: str | None) -> list[tuple[str, str, dict[str, str]]]:
@@ -126,7 +131,7 @@ def _media_ranges(accept: str | None) -> list[tuple[str, str, dict[str, str]]]:
     ranges = []
     for item in (accept or "").split(","):
         weight = _WEIGHT.search(item)
-        if not item.strip() or (weight and not _QVALUE.fullmatch(weight.group(1).strip())):
+        if not item.strip() or (weight and not _weight_ok(weight.group(1).strip())):
             continue
         try:
             kind, subtype, params = mimeparse.parse_media_range(item)

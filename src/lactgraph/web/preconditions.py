@@ -25,7 +25,8 @@ _SAFE = ("GET", "HEAD")
 def refused(etag: str, modified: datetime | None) -> int | None:
     """304 or 412 where the request's preconditions say so, else None (answer in full).
 
-    The current representation exists and has these validators (strong ETag)."""
+    The current representation exists and has these validators (a strong ETag; modified
+    None: no date, so that the date conditions are ignored, 13.1.3 and 13.1.4)."""
     headers = request.headers
     if "If-Match" in headers:  # 13.1.1: "*", or a strong match
         if not (request.if_match.star_tag or request.if_match.is_strong(etag)):
@@ -35,8 +36,8 @@ def refused(etag: str, modified: datetime | None) -> int | None:
     if "If-None-Match" in headers:  # 13.1.2: "*", or a weak match
         if request.if_none_match.star_tag or request.if_none_match.contains_weak(etag):
             return NOT_MODIFIED if request.method in _SAFE else PRECONDITION_FAILED
-    elif request.method in _SAFE and request.if_modified_since and not _later(
-            modified, request.if_modified_since):  # 13.1.3
+    elif request.method in _SAFE and modified is not None and request.if_modified_since \
+            and not _later(modified, request.if_modified_since):  # 13.1.3
         return NOT_MODIFIED
     return None
 
@@ -71,8 +72,9 @@ def send_conditional(path: Path, etag: str, modified: datetime, **options: Any) 
         environ.pop(header, None)
     if status == NOT_MODIFIED:
         environ["HTTP_IF_NONE_MATCH"] = f'"{etag}"'  # werkzeug's 304, with its headers
-    if not _one_range(environ.get("HTTP_RANGE")) or environ.get(
+    if status == NOT_MODIFIED or not _one_range(environ.get("HTTP_RANGE")) or environ.get(
             "HTTP_IF_RANGE", "").startswith("W/"):
+        # 13.2.2: a 304 before any range (werkzeug would answer 206);
         # 14.2: a Range of another unit (or one werkzeug cannot serve) is ignored; 13.1.5:
         # If-Range with a weak entity tag is false (the whole representation)
         environ.pop("HTTP_RANGE", None)

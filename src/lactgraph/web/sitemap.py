@@ -74,7 +74,8 @@ def _conditional(body: str, content_type: str, modified: datetime | None = None)
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     response = conditional(etag, modified) or Response(body, content_type=content_type)
     response.set_etag(etag)
-    response.last_modified = modified
+    if modified is not None:  # else werkzeug would write now
+        response.last_modified = modified
     return response
 
 
