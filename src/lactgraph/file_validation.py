@@ -26,7 +26,7 @@ from .config import Settings
 from .errors import SourceError
 from .generations import current_store, hold, store_sources
 from .iris import IriScheme
-from .rdfio import read_graph, read_quads, some_rdf_paths
+from .rdfio import add_files, read_graph, some_rdf_paths
 from .shacl_sparql import StoreValidator, Unsupported
 from .validate import Report, report_of, validate_graph
 
@@ -42,29 +42,25 @@ def validate_files(paths: Sequence[Path], shapes: Graph, ontology: Path,
     the ontology; SourceError naming the files where they hold no triple (an empty file
     would conform, with nothing checked). settings: those of the project, whose base and
     rules a graph folder's store must have been built with to be used."""
-    built = _built_store(paths, settings) if settings else None
-    if built is not None:
-        with _rdflib_quiet():
-            try:
-                validator = StoreValidator(shapes)
-            except Unsupported:
-                validator = None
-            if validator is not None:
-                directory, graphs = built
-                return report_of(finding for _, finding in validator.validate_closed(
-                    directory, graphs, len(os.sched_getaffinity(0))))
-    files = some_rdf_paths(paths)
-    store = ox.Store()
-    for graph, found in ((_DATA, files), (_ONTOLOGY, [ontology])):
-        store.extend(ox.Quad(quad.subject, quad.predicate, quad.object, graph)
-                     for quad in read_quads(found))
-    if not any(True for _ in store.quads_for_pattern(None, None, None, _DATA)):
-        raise SourceError(", ".join(map(str, paths)), None, "no RDF triples to validate (the "
-                          "source's JSON export is not JSON-LD: `lactgraph build` reads it)")
     with _rdflib_quiet():
         try:
-            validator = StoreValidator(shapes)
+            validator: StoreValidator | None = StoreValidator(shapes)
         except Unsupported:
+            validator = None
+        built = _built_store(paths, settings) if validator and settings else None
+        if validator and built:
+            directory, graphs = built
+            return report_of(finding for _, finding in validator.validate_closed(
+                directory, graphs, len(os.sched_getaffinity(0))))
+        files = some_rdf_paths(paths)
+        store = ox.Store()
+        add_files(store, files, _DATA)
+        add_files(store, [ontology], _ONTOLOGY)
+        if next(store.quads_for_pattern(None, None, None, _DATA), None) is None:
+            raise SourceError(", ".join(map(str, paths)), None, "no RDF triples to validate "
+                              "(the source's JSON export is not JSON-LD: `lactgraph build` "
+                              "reads it)")
+        if validator is None:
             return validate_graph(read_graph(files), shapes, read_graph([ontology]))
         return report_of(finding for _, finding in
                          validator.validate(store, [_DATA.value, _ONTOLOGY.value]))

@@ -51,7 +51,7 @@ from rdflib.namespace import XSD
 from .config import PASSWORD_VARIABLE, PUSH_BATCH_SIZE, Settings, settings_from_env
 from .errors import LactgraphError
 from .iris import IriScheme
-from .rdfio import rdf_paths, read_quads
+from .rdfio import add_files, rdf_paths
 from .sparql_client import Server, SparqlClient
 from .store.remote import DCTERMS, dataset_graphs, version_graph
 
@@ -84,8 +84,7 @@ def read_part(part: Part) -> ox.Store:
     """The merge of a part's files, in memory (Oxigraph's: a graph of 50,000 products in
     rdflib took more memory than the machine has), in its default graph."""
     store = ox.Store()
-    store.extend(ox.Quad(quad.subject, quad.predicate, quad.object)
-                 for quad in read_quads(part.files))
+    add_files(store, part.files)
     return store
 
 

@@ -144,6 +144,15 @@ def read_quads(paths: Iterable[Path]) -> Iterator[ox.Quad]:
             raise SourceError(str(path), None, f"not UTF-8 ({error.reason})") from None
 
 
+def add_files(store: ox.Store, paths: Iterable[Path],
+              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
+    """The statements of RDF files into one graph of an Oxigraph store (the default one
+    unless named), read as `read_quads` reads them."""
+    target = graph or ox.DefaultGraph()
+    store.extend(ox.Quad(quad.subject, quad.predicate, quad.object, target)
+                 for quad in read_quads(paths))
+
+
 def read_graph(paths: Iterable[Path], graph: Graph | None = None,
                predicates: Collection[str] | None = None) -> Graph:
     """Parse RDF files into one rdflib graph; predicates: only the triples of these (a

@@ -442,13 +442,11 @@ def _check_metadata(ms: MappingSet) -> Iterator[SourceError]:
             yield ms.where(ms.header_line(key), problem)
     if "curie_map" in ms.metadata and not isinstance(ms.metadata["curie_map"], dict):
         yield ms.where(ms.header_line("curie_map"), "curie_map must map prefixes to IRIs")
-    definitions = ms.metadata.get("extension_definitions")
-    if definitions is not None and _extensions(ms) is None:
+    declared = _extensions(ms)
+    if "extension_definitions" in ms.metadata and declared is None:
         yield ms.where(ms.header_line("extension_definitions"), "extension_definitions must "
                        "be a list of mappings, each with a slot_name")
-    unknown = [key for key in ms.metadata if key not in METADATA
-               and key not in (_extensions(ms) or ())]
-    for key in unknown:
+    for key in (key for key in ms.metadata if key not in METADATA | (declared or set())):
         yield ms.where(ms.header_line(key), f"unknown metadata key {key!r} (not an SSSOM "
                                             "mapping set slot, nor declared in "
                                             "extension_definitions)")

@@ -16,7 +16,6 @@ client there (303).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template
@@ -28,7 +27,7 @@ from ..vocab import PREFIXES
 from . import urls
 from .context import site
 from .entities import document_response, negotiated, not_acceptable
-from .preconditions import file_tag, send_conditional
+from .preconditions import file_modified, send_conditional
 from .renderers import DOCUMENT_FORMATS
 
 blueprint = Blueprint("dumps", __name__)
@@ -67,10 +66,6 @@ def catalog_iri() -> str:
     return site().iris.base + "catalog"
 
 
-def _modified(path: Path) -> datetime:
-    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
-
-
 @blueprint.get(f"/{FOLDER}")
 @blueprint.get(f"/{FOLDER}/")
 def dumps_index() -> Response:
@@ -84,8 +79,7 @@ def dump(name: str) -> Response:
     folder = dumps_dir()
     if name == MANIFEST and (folder / MANIFEST).is_file():
         path = folder / MANIFEST
-        return send_conditional(path, file_tag(path), _modified(path),
-                                mimetype="application/jsonl", max_age=3600)
+        return send_conditional(path, mimetype="application/jsonl", max_age=3600)
     info = next((info for info in available() if info.file == name), None)
     if info is None:
         abort(404)
@@ -93,8 +87,8 @@ def dump(name: str) -> Response:
     mimetype = info.compression or info.media_type
     if info.compression is None:
         mimetype += "; charset=utf-8"
-    response = send_conditional(path, info.sha256, _modified(path), mimetype=mimetype,
-                                max_age=3600, download_name=info.file)
+    response = send_conditional(path, info.sha256, mimetype=mimetype, max_age=3600,
+                                download_name=info.file)
     if response.status_code in (200, 206):  # not on a 412's message
         response.headers["Content-Disposition"] = f'attachment; filename="{info.file}"'
     return response
@@ -129,7 +123,7 @@ def catalog_graph() -> Graph:
     for info in infos:
         _distribution(graph, dataset, info, LICENSE)
     if infos:
-        latest = max(_modified(dumps_dir() / info.path) for info in infos)
+        latest = max(file_modified(dumps_dir() / info.path) for info in infos)
         add((catalog, DCTERMS.modified, Literal(latest.isoformat(), datatype=XSD.dateTime)))
     _service(graph, catalog, dataset, "sparql", "SPARQL endpoint",
              "https://www.w3.org/TR/sparql11-protocol/", iris.base + "sparql")

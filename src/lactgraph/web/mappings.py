@@ -8,13 +8,11 @@ curator may have edited, or filled with a file a build refused. Machine candidat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, abort
 
 from ..links import MAPPINGS_FOLDER
 from .context import site
-from .preconditions import file_tag, send_conditional
+from .preconditions import send_conditional
 
 blueprint = Blueprint("mappings", __name__)
 
@@ -30,6 +28,4 @@ def mapping_set(name: str) -> Response:
         found = False
     if "/" in name or name.startswith(".") or not found:
         abort(404)
-    path = folder / f"{name}.sssom.tsv"
-    modified = datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
-    return send_conditional(path, file_tag(path), modified, mimetype=SSSOM_TSV, max_age=3600)
+    return send_conditional(folder / f"{name}.sssom.tsv", mimetype=SSSOM_TSV, max_age=3600)

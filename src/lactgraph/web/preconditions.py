@@ -10,7 +10,7 @@ left only the byte ranges of a file (`send_conditional`).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,10 @@ def _failed() -> Response:
                     content_type="text/plain; charset=utf-8")
 
 
-def send_conditional(path: Path, etag: str, modified: datetime, **options: Any) -> Response:
-    """A file with its validators, conditional on them, in byte ranges where asked."""
+def send_conditional(path: Path, etag: str | None = None, **options: Any) -> Response:
+    """A file with its validators (its time of change, and etag, else `file_tag`),
+    conditional on them, in byte ranges where asked."""
+    etag, modified = etag or file_tag(path), file_modified(path)
     status = refused(etag, modified)
     if status == PRECONDITION_FAILED:
         return _failed()
@@ -79,6 +81,11 @@ def send_conditional(path: Path, etag: str, modified: datetime, **options: Any) 
         # If-Range with a weak entity tag is false (the whole representation)
         environ.pop("HTTP_RANGE", None)
     return send_file(path, conditional=True, etag=etag, last_modified=modified, **options)
+
+
+def file_modified(path: Path) -> datetime:
+    """A file's time of change, to the second (as Last-Modified writes it)."""
+    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
 
 
 def file_tag(path: Path) -> str:
